@@ -1,0 +1,60 @@
+/**
+ * The API process's composition root: reads the config, builds every client and pool, listens,
+ * and on SIGTERM or SIGINT stops accepting, finishes in-flight requests and closes everything.
+ */
+import http from 'node:http';
+import { Connection } from '@temporalio/client';
+import Redis from 'ioredis';
+import { ConfigError, loadConfig } from '../core/config';
+import { createLogger } from '../core/logger';
+import { createS3Client, S3EvidenceStore } from '../core/storage/s3-evidence-store';
+import { createKnex } from '../db/knex';
+import { buildApp } from './app';
+import { createReadinessProbe } from './readiness';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ name: 'api', level: config.logLevel });
+  const knex = createKnex(config.database);
+  // Commands fail at once while Redis is away instead of queueing behind a dead connection.
+  const redis = new Redis(config.redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
+  const temporal = Connection.lazy({ address: config.temporal.address });
+  const evidenceStore = new S3EvidenceStore(createS3Client(config.storage), config.storage.bucket, config.storage.region);
+
+  const checkReadiness = createReadinessProbe({
+    knex,
+    redis,
+    temporal,
+    temporalNamespace: config.temporal.namespace,
+    evidenceStore,
+    timeoutMs: config.readinessTimeoutMs,
+  });
+  const app = buildApp({ logger, checkReadiness });
+  const server = http.createServer(app.callback());
+  await new Promise<void>((resolve) => server.listen(config.api.port, config.api.host, resolve));
+  logger.info({ url: `http://${config.api.host}:${config.api.port}` }, 'api listening');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'api shutting down: finishing in-flight requests');
+    const forced = setTimeout(() => server.closeAllConnections(), config.api.shutdownGraceMs);
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+    clearTimeout(forced);
+    await Promise.allSettled([knex.destroy(), redis.quit(), temporal.close()]);
+    logger.info('api stopped');
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  // Configuration problems are the operator's to fix: print them plainly, without a stack.
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,165 @@
+/**
+ * The platform's settings, read from the environment once, validated with one schema,
+ * and returned frozen. Nothing else in the code reads `process.env`.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+/** Every environment variable the processes understand, with its default. */
+export const ConfigSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('test'), Type.Literal('production')], {
+    default: 'development',
+  }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    { default: 'info' },
+  ),
+  SECRET_KEY: Type.String({ minLength: 32, description: 'JWT signing key; at least 32 characters' }),
+  JWT_EXPIRES_IN_SECONDS: Type.Integer({ minimum: 60, default: 3600 }),
+  API_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  API_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8000 }),
+  API_SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10000 }),
+  DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://', default: 'postgres://osint:osint@127.0.0.1:5432/osint' }),
+  DATABASE_POOL_MAX: Type.Integer({ minimum: 1, default: 10 }),
+  REDIS_URL: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379/0' }),
+  TEMPORAL_ADDRESS: Type.String({ pattern: '^[^\\s:]+:\\d+$', default: '127.0.0.1:7233' }),
+  TEMPORAL_NAMESPACE: Type.String({ minLength: 1, default: 'osint' }),
+  TEMPORAL_TASK_QUEUE: Type.String({ pattern: '^[A-Za-z0-9._-]+$', default: 'osint' }),
+  TEMPORAL_UI_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8233' }),
+  MINIO_ENDPOINT: Type.String({ pattern: '^[^\\s:/]+:\\d+$', default: '127.0.0.1:9000' }),
+  MINIO_ACCESS_KEY: Type.String({ minLength: 3, default: 'minio' }),
+  MINIO_SECRET_KEY: Type.String({ minLength: 8, default: 'minio123456' }),
+  MINIO_BUCKET: Type.String({ pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$', default: 'evidence' }),
+  MINIO_USE_SSL: Type.Boolean({ default: false }),
+  MINIO_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),
+  WORKER_METRICS_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  WORKER_METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9464, description: '0 disables' }),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: Type.Integer({ minimum: 1, default: 50 }),
+  WORKER_MAX_CONCURRENT_PORT_SCANS: Type.Integer({ minimum: 1, default: 4 }),
+  WORKER_SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 30000 }),
+  READINESS_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 2000 }),
+});
+
+type RawConfig = Static<typeof ConfigSchema>;
+
+/** The validated settings, grouped for the factories that receive them. */
+export interface Config {
+  readonly env: RawConfig['NODE_ENV'];
+  readonly logLevel: RawConfig['LOG_LEVEL'];
+  readonly secretKey: string;
+  readonly jwtExpiresInSeconds: number;
+  readonly api: { readonly host: string; readonly port: number; readonly shutdownGraceMs: number };
+  readonly database: { readonly url: string; readonly poolMax: number };
+  readonly redis: { readonly url: string };
+  readonly temporal: {
+    readonly address: string;
+    readonly namespace: string;
+    readonly taskQueue: string;
+    readonly uiUrl: string;
+  };
+  readonly storage: {
+    readonly endPoint: string;
+    readonly port: number;
+    readonly useSSL: boolean;
+    readonly accessKey: string;
+    readonly secretKey: string;
+    readonly bucket: string;
+    readonly region: string;
+  };
+  readonly worker: {
+    readonly metricsHost: string;
+    readonly metricsPort: number;
+    readonly shutdownGraceMs: number;
+    readonly maxConcurrentActivities: number;
+    readonly maxConcurrentPortScans: number;
+  };
+  readonly readinessTimeoutMs: number;
+}
+
+/** Thrown when the environment is invalid; lists every bad key at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses and validates `env` (normally `process.env`); throws ConfigError listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw = parseEnvironment(ConfigSchema, env);
+  const [storageHost, storagePort] = splitHostPort(raw.MINIO_ENDPOINT);
+  return deepFreeze({
+    env: raw.NODE_ENV,
+    logLevel: raw.LOG_LEVEL,
+    secretKey: raw.SECRET_KEY,
+    jwtExpiresInSeconds: raw.JWT_EXPIRES_IN_SECONDS,
+    api: { host: raw.API_HOST, port: raw.API_PORT, shutdownGraceMs: raw.API_SHUTDOWN_GRACE_MS },
+    database: { url: raw.DATABASE_URL, poolMax: raw.DATABASE_POOL_MAX },
+    redis: { url: raw.REDIS_URL },
+    temporal: {
+      address: raw.TEMPORAL_ADDRESS,
+      namespace: raw.TEMPORAL_NAMESPACE,
+      taskQueue: raw.TEMPORAL_TASK_QUEUE,
+      uiUrl: raw.TEMPORAL_UI_URL.replace(/\/+$/, ''),
+    },
+    storage: {
+      endPoint: storageHost,
+      port: storagePort,
+      useSSL: raw.MINIO_USE_SSL,
+      accessKey: raw.MINIO_ACCESS_KEY,
+      secretKey: raw.MINIO_SECRET_KEY,
+      bucket: raw.MINIO_BUCKET,
+      region: raw.MINIO_REGION,
+    },
+    worker: {
+      metricsHost: raw.WORKER_METRICS_HOST,
+      metricsPort: raw.WORKER_METRICS_PORT,
+      shutdownGraceMs: raw.WORKER_SHUTDOWN_GRACE_MS,
+      maxConcurrentActivities: raw.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      maxConcurrentPortScans: raw.WORKER_MAX_CONCURRENT_PORT_SCANS,
+    },
+    readinessTimeoutMs: raw.READINESS_TIMEOUT_MS,
+  });
+}
+
+/**
+ * Validates the keys of `schema` found in `env`: strings are converted to numbers and booleans,
+ * defaults filled in, and every failure collected before throwing. The stack scripts use it
+ * with a smaller schema, so they agree with the processes on names and defaults.
+ */
+export function parseEnvironment<S extends TSchema>(
+  schema: S,
+  env: NodeJS.ProcessEnv,
+): Static<S> {
+  const keys = Object.keys((schema as unknown as { properties: Record<string, unknown> }).properties);
+  const input: Record<string, unknown> = {};
+  for (const key of keys) {
+    const value = env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const converted = Value.Convert(schema, Value.Default(schema, input));
+  const problems = [...Value.Errors(schema, converted)].map((error) => {
+    const key = error.path.replace(/^\//, '') || '(root)';
+    const shown = key in input && !isSecretKey(key) ? ` (got ${JSON.stringify(input[key])})` : '';
+    return `${key}: ${error.message}${shown}`;
+  });
+  if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
+  return converted as Static<S>;
+}
+
+function isSecretKey(key: string): boolean {
+  return /SECRET|PASSWORD|TOKEN/.test(key);
+}
+
+function splitHostPort(value: string): [string, number] {
+  const index = value.lastIndexOf(':');
+  return [value.slice(0, index), Number(value.slice(index + 1))];
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

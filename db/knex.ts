@@ -1,0 +1,31 @@
+/** The knex instance of a process, and the migration settings shared by every caller. */
+import path from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import type { Config } from '../core/config';
+
+/** Migration files are TypeScript under tsx and JavaScript once compiled. */
+const MIGRATION_EXTENSION = path.extname(__filename) === '.ts' ? '.ts' : '.js';
+
+/** Settings for knex's migrator, pointing at db/migrations. */
+export const migrationConfig: Knex.MigratorConfig = {
+  directory: path.join(__dirname, 'migrations'),
+  loadExtensions: [MIGRATION_EXTENSION],
+  tableName: 'knex_migrations',
+};
+
+/** Creates a pooled knex instance for Postgres. */
+export function createKnex(settings: Config['database']): Knex {
+  return knexFactory({
+    client: 'pg',
+    connection: { connectionString: settings.url, application_name: 'osint-platform' },
+    pool: { min: 0, max: settings.poolMax },
+    acquireConnectionTimeout: 10000,
+    migrations: migrationConfig,
+  });
+}
+
+/** Brings the schema to the latest migration; returns the names of the migrations applied. */
+export async function migrateToLatest(knex: Knex): Promise<string[]> {
+  const [, applied] = (await knex.migrate.latest(migrationConfig)) as [number, string[]];
+  return applied;
+}

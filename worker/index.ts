@@ -1,0 +1,66 @@
+/**
+ * The worker process's composition root: one process polling a task queue per technique class
+ * (port scans on their own, with lower concurrency). On SIGTERM or SIGINT the Temporal runtime
+ * stops polling, lets running activities finish within the grace period, then everything closes.
+ */
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { ConfigError, loadConfig, type Config } from '../core/config';
+import { TASK_QUEUE_CLASSES, taskQueueName, type TaskQueueClass } from '../core/domain/temporal';
+import { createLogger } from '../core/logger';
+import { createS3Client, S3EvidenceStore } from '../core/storage/s3-evidence-store';
+import { createKnex } from '../db/knex';
+import { createActivities } from '../activities';
+import { temporalLogger } from './temporal-logger';
+import { workflowSource } from './workflow-source';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ name: 'worker', level: config.logLevel });
+  Runtime.install({
+    logger: temporalLogger(logger),
+    shutdownSignals: ['SIGTERM', 'SIGINT'],
+    telemetryOptions: config.worker.metricsPort
+      ? { metrics: { prometheus: { bindAddress: `${config.worker.metricsHost}:${config.worker.metricsPort}` } } }
+      : {},
+  });
+  const knex = createKnex(config.database);
+  const evidenceStore = new S3EvidenceStore(createS3Client(config.storage), config.storage.bucket, config.storage.region);
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const activities = createActivities({ knex, evidenceStore, logger });
+  const source = await workflowSource(temporalLogger(logger, 'WARN'));
+
+  const workers = await Promise.all(
+    TASK_QUEUE_CLASSES.map((queueClass) =>
+      Worker.create({
+        connection,
+        namespace: config.temporal.namespace,
+        taskQueue: taskQueueName(config.temporal.taskQueue, queueClass),
+        activities,
+        ...source,
+        maxConcurrentActivityTaskExecutions: concurrencyOf(config, queueClass),
+        shutdownGraceTime: config.worker.shutdownGraceMs,
+      }),
+    ),
+  );
+  logger.info(
+    { namespace: config.temporal.namespace, task_queues: workers.map((worker) => worker.options.taskQueue) },
+    'worker polling',
+  );
+  try {
+    // Resolves once the runtime's shutdown signal has drained every worker.
+    await Promise.all(workers.map((worker) => worker.run()));
+  } finally {
+    await connection.close();
+    await knex.destroy();
+    logger.info('worker stopped');
+  }
+}
+
+function concurrencyOf(config: Config, queueClass: TaskQueueClass): number {
+  return queueClass === 'port-scan' ? config.worker.maxConcurrentPortScans : config.worker.maxConcurrentActivities;
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,5 @@
+/**
+ * Every workflow the worker runs, bundled for Temporal's deterministic sandbox.
+ * Workflows import only `@temporalio/workflow`, `core/domain` and activity types (lint-enforced).
+ */
+export {};
