@@ -1,5 +1,5 @@
 /** Readiness of the API: whether each dependency answers, checked side by side with a timeout. */
-import type { Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import type Redis from 'ioredis';
 import type { Knex } from 'knex';
 import type { EvidenceStore } from '../core/storage/evidence-store';
@@ -17,10 +17,19 @@ export interface Readiness {
 export interface ReadinessDeps {
   readonly knex: Knex;
   readonly redis: Redis;
+  /** A connection without the retry interceptor (see temporalProbeConnection). */
   readonly temporal: Connection;
   readonly temporalNamespace: string;
   readonly evidenceStore: EvidenceStore;
   readonly timeoutMs: number;
+}
+
+/**
+ * A Temporal connection for probes: without the SDK's retry interceptor, whose retry timers
+ * outlive a timed-out probe and throw once the connection is closed; the deadline bounds it.
+ */
+export function temporalProbeConnection(address: string): Connection {
+  return Connection.lazy({ address, interceptors: [] });
 }
 
 /** Creates a function that checks every dependency at once. */
@@ -28,7 +37,10 @@ export function createReadinessProbe(deps: ReadinessDeps): () => Promise<Readine
   const checks = {
     db: () => deps.knex.raw('SELECT 1'),
     redis: () => deps.redis.ping(),
-    temporal: () => deps.temporal.workflowService.describeNamespace({ namespace: deps.temporalNamespace }),
+    temporal: () =>
+      deps.temporal.withDeadline(Date.now() + deps.timeoutMs, () =>
+        deps.temporal.workflowService.describeNamespace({ namespace: deps.temporalNamespace }),
+      ),
     storage: () => deps.evidenceStore.ping(),
   };
   return async function checkReadiness() {

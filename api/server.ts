@@ -3,29 +3,28 @@
  * and on SIGTERM or SIGINT stops accepting, finishes in-flight requests and closes everything.
  */
 import http from 'node:http';
-import { Connection } from '@temporalio/client';
 import Redis from 'ioredis';
 import { ConfigError, loadConfig } from '../core/config';
 import { createLogger } from '../core/logger';
 import { createS3Client, S3EvidenceStore } from '../core/storage/s3-evidence-store';
 import { createKnex } from '../db/knex';
 import { buildApp } from './app';
-import { createReadinessProbe } from './readiness';
+import { createReadinessProbe, temporalProbeConnection } from './readiness';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ name: 'api', level: config.logLevel });
-  const knex = createKnex(config.database);
-  // Commands fail at once while Redis is away instead of queueing behind a dead connection.
-  const redis = new Redis(config.redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  const knex = createKnex(config.database, logger);
+  // A command waits for at most one reconnection before failing, so a Redis outage surfaces fast.
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
   redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
-  const temporal = Connection.lazy({ address: config.temporal.address });
+  const temporalProbe = temporalProbeConnection(config.temporal.address);
   const evidenceStore = new S3EvidenceStore(createS3Client(config.storage), config.storage.bucket, config.storage.region);
 
   const checkReadiness = createReadinessProbe({
     knex,
     redis,
-    temporal,
+    temporal: temporalProbe,
     temporalNamespace: config.temporal.namespace,
     evidenceStore,
     timeoutMs: config.readinessTimeoutMs,
@@ -46,7 +45,7 @@ async function main(): Promise<void> {
       server.closeIdleConnections();
     });
     clearTimeout(forced);
-    await Promise.allSettled([knex.destroy(), redis.quit(), temporal.close()]);
+    await Promise.allSettled([knex.destroy(), redis.quit(), temporalProbe.close()]);
     logger.info('api stopped');
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import type { Config } from '../core/config';
+import type { Logger } from '../core/logger';
 
 /** Migration files are TypeScript under tsx and JavaScript once compiled. */
 const MIGRATION_EXTENSION = path.extname(__filename) === '.ts' ? '.ts' : '.js';
@@ -13,14 +14,23 @@ export const migrationConfig: Knex.MigratorConfig = {
   tableName: 'knex_migrations',
 };
 
-/** Creates a pooled knex instance for Postgres. */
-export function createKnex(settings: Config['database']): Knex {
+/** Creates a pooled knex instance for Postgres; its warnings go to `logger` when one is given. */
+export function createKnex(settings: Config['database'], logger?: Logger): Knex {
+  const log = logger?.child({ component: 'knex' });
   return knexFactory({
     client: 'pg',
     connection: { connectionString: settings.url, application_name: 'osint-platform' },
     pool: { min: 0, max: settings.poolMax },
     acquireConnectionTimeout: 10000,
     migrations: migrationConfig,
+    ...(log && {
+      log: {
+        warn: (message: unknown) => log.warn({ detail: String(message) }, 'knex warning'),
+        error: (message: unknown) => log.error({ detail: String(message) }, 'knex error'),
+        deprecate: (method: string, alternative: string) => log.warn({ method, alternative }, 'knex deprecation'),
+        debug: (message: unknown) => log.debug({ detail: message }, 'knex debug'),
+      },
+    }),
   });
 }
 

@@ -23,7 +23,7 @@ async function main(): Promise<void> {
       ? { metrics: { prometheus: { bindAddress: `${config.worker.metricsHost}:${config.worker.metricsPort}` } } }
       : {},
   });
-  const knex = createKnex(config.database);
+  const knex = createKnex(config.database, logger);
   const evidenceStore = new S3EvidenceStore(createS3Client(config.storage), config.storage.bucket, config.storage.region);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const activities = createActivities({ knex, evidenceStore, logger });

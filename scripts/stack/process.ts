@@ -53,7 +53,8 @@ function routeOutput(name: string, child: ChildProcess, sink: OutputSink): void 
     const file = fs.createWriteStream(sink.path, { flags: 'a' });
     child.stdout?.pipe(file, { end: false });
     child.stderr?.pipe(file, { end: false });
-    child.once('exit', () => setTimeout(() => file.end(), 50));
+    // 'close' comes after the child's output streams have ended, so no line is cut off.
+    child.once('close', () => file.end());
     return;
   }
   const label = `${name.padEnd(10)}|`;

@@ -26,18 +26,19 @@ export const temporal: ServiceDefinition = {
       'server', 'start-dev',
       '--ip', host,
       '--port', String(port),
-      '--ui-port', String(uiPort),
-      '--http-port', String(port + 10),
-      '--metrics-port', String(port + 2),
       '--namespace', namespace,
       '--dynamic-config-value', 'frontend.enableServerVersionCheck=false',
       '--log-level', 'warn',
       ...SEARCH_ATTRIBUTE_NAMES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
     ];
-    // `npm start` keeps workflow histories across restarts; tests run in memory.
+    // `npm start` keeps workflow histories across restarts and serves the Web UI and metrics on
+    // fixed ports; tests run in memory, headless, on whatever ports are free.
     if (profile === 'dev') {
       fs.mkdirSync(dir, { recursive: true });
-      args.push('--db-filename', path.join(dir, 'temporal.db'));
+      args.push('--db-filename', path.join(dir, 'temporal.db'), '--ui-port', String(uiPort));
+      args.push('--http-port', String(port + 10), '--metrics-port', String(port + 2));
+    } else {
+      args.push('--headless');
     }
     const env = { ...process.env, TEMPORAL_VERSION_CHECK_DISABLED: '1' };
     const proc = startProcess('temporal', path.join(settings.toolsBin, 'temporal'), args, { env, sink });
