@@ -1,0 +1,28 @@
+/**
+ * The environment of the test suite: the same servers as `npm start` (or the ones the suite
+ * starts), but a database, Redis db, Temporal namespace, task queue and bucket of its own, so a
+ * test run never touches a developer's data.
+ */
+
+function withPath(url: string, pathname: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = pathname;
+  return parsed.toString();
+}
+
+/** Environment variables for everything the tests start or configure, derived from `base`. */
+export function testEnvironment(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.freeze({
+    ...base,
+    NODE_ENV: 'test',
+    LOG_LEVEL: base.TEST_LOG_LEVEL ?? 'silent',
+    SECRET_KEY: 'test-secret-key-that-is-long-enough-0123456789',
+    DATABASE_URL: withPath(base.DATABASE_URL ?? 'postgres://osint:osint@127.0.0.1:5432/osint', '/osint_test'),
+    REDIS_URL: withPath(base.REDIS_URL ?? 'redis://127.0.0.1:6379/0', '/1'),
+    TEMPORAL_NAMESPACE: 'osint-test',
+    TEMPORAL_TASK_QUEUE: 'osint-test',
+    MINIO_BUCKET: 'evidence-test',
+    API_PORT: '0',
+    WORKER_METRICS_PORT: '0',
+  });
+}
