@@ -1,26 +1,55 @@
 /** Builds the Koa application from its dependencies; never listens (see server.ts). */
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
 import Koa from 'koa';
-import type { Logger } from '../core/logger';
+import { errors } from '../core/errors';
+import { createRepositories } from '../db/repositories';
+import { LoginThrottle } from './auth/login-throttle';
+import type { ApiDeps, RouteDeps } from './deps';
+import { createAccessMiddleware } from './middleware/access';
+import { requireJsonBody } from './middleware/content-type';
 import { errorHandler } from './middleware/error-handler';
 import { requestContext } from './middleware/request-context';
-import type { Readiness } from './readiness';
-import { healthRouter } from './routes/health/router';
+import { mountRoutes, type RouteDefinition } from './route';
+import { apiRoutes } from './routes';
+import { docsRouter } from './routes/docs/router';
 
-/** Everything the application needs, built by the composition root. */
-export interface AppDeps {
-  readonly logger: Logger;
-  readonly checkReadiness: () => Promise<Readiness>;
+/** The application and the route declarations it serves (for docs and tests). */
+export interface BuiltApp {
+  readonly app: Koa;
+  readonly routes: readonly RouteDefinition[];
+  readonly router: Router;
 }
 
 /** Creates the application with its middleware and routes. */
-export function buildApp(deps: AppDeps): Koa {
+export function buildApp(deps: ApiDeps): BuiltApp {
+  const repos = createRepositories(deps.knex);
+  const routeDeps: RouteDeps = { ...deps, repos, loginThrottle: new LoginThrottle(deps.redis, deps.config.login) };
+  const routes = apiRoutes(routeDeps);
+  const router = new Router();
+  mountRoutes(router, routes, createAccessMiddleware({ secretKey: deps.config.secretKey, ...repos }));
+  const docs = docsRouter(routes);
+
   const app = new Koa();
-  app.proxy = false;
   // Errors are rendered and logged by errorHandler; Koa's default printer would log them twice.
   app.silent = true;
+  app.proxy = deps.config.api.trustProxy;
   app.use(requestContext(deps.logger));
   app.use(errorHandler(deps.logger));
-  const health = healthRouter(deps.checkReadiness);
-  app.use(health.routes()).use(health.allowedMethods());
-  return app;
+  app.use(requireJsonBody());
+  app.use(
+    bodyParser({
+      enableTypes: ['json'],
+      jsonLimit: deps.config.api.bodyLimit,
+      jsonStrict: true,
+      onError: (error) => {
+        throw (error as { status?: number }).status === 413
+          ? errors.payloadTooLarge(deps.config.api.bodyLimit)
+          : errors.badRequest('Request body is not valid JSON (an object or an array)');
+      },
+    }),
+  );
+  app.use(router.routes()).use(router.allowedMethods());
+  app.use(docs.routes());
+  return { app, routes, router };
 }

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     evidenceStore,
     timeoutMs: config.readinessTimeoutMs,
   });
-  const app = buildApp({ logger, checkReadiness });
+  const { app } = buildApp({ config, logger, knex, redis, evidenceStore, checkReadiness });
   const server = http.createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(config.api.port, config.api.host, resolve));
   logger.info({ url: `http://${config.api.host}:${config.api.port}` }, 'api listening');

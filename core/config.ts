@@ -16,6 +16,14 @@ export const ConfigSchema = Type.Object({
   ),
   SECRET_KEY: Type.String({ minLength: 32, description: 'JWT signing key; at least 32 characters' }),
   JWT_EXPIRES_IN_SECONDS: Type.Integer({ minimum: 60, default: 3600 }),
+  LOGIN_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
+  LOGIN_SLOWDOWN_AFTER: Type.Integer({ minimum: 1, default: 3 }),
+  LOGIN_SLOWDOWN_STEP_MS: Type.Integer({ minimum: 0, default: 250 }),
+  LOGIN_SLOWDOWN_MAX_MS: Type.Integer({ minimum: 0, default: 2000 }),
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: Type.Integer({ minimum: 1, default: 10 }),
+  LOGIN_MAX_FAILURES_PER_IP: Type.Integer({ minimum: 1, default: 50 }),
+  API_TRUST_PROXY: Type.Boolean({ default: false, description: 'take the client address from X-Forwarded-For' }),
+  API_BODY_LIMIT: Type.String({ pattern: '^\\d+(b|kb|mb)$', default: '100kb' }),
   API_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   API_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8000 }),
   API_SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10000 }),
@@ -48,7 +56,21 @@ export interface Config {
   readonly logLevel: RawConfig['LOG_LEVEL'];
   readonly secretKey: string;
   readonly jwtExpiresInSeconds: number;
-  readonly api: { readonly host: string; readonly port: number; readonly shutdownGraceMs: number };
+  readonly api: {
+    readonly host: string;
+    readonly port: number;
+    readonly shutdownGraceMs: number;
+    readonly bodyLimit: string;
+    readonly trustProxy: boolean;
+  };
+  readonly login: {
+    readonly windowSeconds: number;
+    readonly slowdownAfter: number;
+    readonly slowdownStepMs: number;
+    readonly slowdownMaxMs: number;
+    readonly maxFailuresPerAccount: number;
+    readonly maxFailuresPerIp: number;
+  };
   readonly database: { readonly url: string; readonly poolMax: number };
   readonly redis: { readonly url: string };
   readonly temporal: {
@@ -93,7 +115,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: raw.LOG_LEVEL,
     secretKey: raw.SECRET_KEY,
     jwtExpiresInSeconds: raw.JWT_EXPIRES_IN_SECONDS,
-    api: { host: raw.API_HOST, port: raw.API_PORT, shutdownGraceMs: raw.API_SHUTDOWN_GRACE_MS },
+    api: { host: raw.API_HOST, port: raw.API_PORT, shutdownGraceMs: raw.API_SHUTDOWN_GRACE_MS, bodyLimit: raw.API_BODY_LIMIT, trustProxy: raw.API_TRUST_PROXY },
+    login: {
+      windowSeconds: raw.LOGIN_WINDOW_SECONDS,
+      slowdownAfter: raw.LOGIN_SLOWDOWN_AFTER,
+      slowdownStepMs: raw.LOGIN_SLOWDOWN_STEP_MS,
+      slowdownMaxMs: raw.LOGIN_SLOWDOWN_MAX_MS,
+      maxFailuresPerAccount: raw.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      maxFailuresPerIp: raw.LOGIN_MAX_FAILURES_PER_IP,
+    },
     database: { url: raw.DATABASE_URL, poolMax: raw.DATABASE_POOL_MAX },
     redis: { url: raw.REDIS_URL },
     temporal: {

@@ -33,6 +33,8 @@ export function errorHandler(logger: Logger): Middleware {
 /** Turns anything thrown (AppError, Koa's HttpError, database errors) into an AppError. */
 export function toAppError(caught: unknown): AppError {
   if (caught instanceof AppError) return caught;
+  const database = fromDatabaseError(caught);
+  if (database) return database;
   const httpError = caught as { status?: number; expose?: boolean; message?: string; type?: string };
   if (typeof httpError.status === 'number' && httpError.status >= 400 && httpError.status < 500) {
     if (httpError.status === 413) return errors.payloadTooLarge('the size limit');
@@ -42,4 +44,18 @@ export function toAppError(caught: unknown): AppError {
     return new AppError('bad_request', httpError.status, message);
   }
   return errors.internal(caught);
+}
+
+/**
+ * Constraint violations the database caught: a duplicate is a conflict, a broken reference or
+ * check a client mistake. Only the constraint's name is shown, never the values.
+ */
+function fromDatabaseError(caught: unknown): AppError | undefined {
+  const { code, constraint } = caught as { code?: unknown; constraint?: string };
+  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return undefined;
+  const details = constraint ? { constraint } : undefined;
+  if (code === '23505') return errors.conflict('This already exists', details);
+  if (code === '23503') return errors.conflict('This refers to something that does not exist or is still in use', details);
+  if (code === '23514') return errors.validation([{ field: constraint ?? 'body', message: 'violates a rule of the data model' }]);
+  return undefined;
 }

@@ -7,8 +7,8 @@ export async function up(knex: Knex): Promise<void> {
     table.text('email').notNullable();
     table.text('password_hash').notNullable();
     table.text('display_name');
-    table.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
-    table.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    table.timestamp('created_at', { useTz: true, precision: 3 }).notNullable().defaultTo(knex.fn.now());
+    table.timestamp('updated_at', { useTz: true, precision: 3 }).notNullable().defaultTo(knex.fn.now());
   });
   await knex.raw('CREATE UNIQUE INDEX users_email_unique ON users (lower(email))');
 
@@ -17,16 +17,16 @@ export async function up(knex: Knex): Promise<void> {
     table.text('name').notNullable();
     table.text('description');
     table.uuid('created_by').references('id').inTable('users').onDelete('SET NULL');
-    table.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
-    table.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    table.timestamp('created_at', { useTz: true, precision: 3 }).notNullable().defaultTo(knex.fn.now());
+    table.timestamp('updated_at', { useTz: true, precision: 3 }).notNullable().defaultTo(knex.fn.now());
   });
 
   await knex.schema.createTable('workspace_members', (table) => {
     table.uuid('workspace_id').notNullable().references('id').inTable('workspaces').onDelete('CASCADE');
     table.uuid('user_id').notNullable().references('id').inTable('users').onDelete('CASCADE');
     table.text('role').notNullable();
-    table.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
-    table.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    table.timestamp('created_at', { useTz: true, precision: 3 }).notNullable().defaultTo(knex.fn.now());
+    table.timestamp('updated_at', { useTz: true, precision: 3 }).notNullable().defaultTo(knex.fn.now());
     table.primary(['workspace_id', 'user_id']);
     table.index(['user_id']);
   });

@@ -9,7 +9,7 @@ export async function up(knex: Knex): Promise<void> {
     table.text('value').notNullable();
     table.text('original_value').notNullable();
     table.uuid('created_by').references('id').inTable('users').onDelete('SET NULL');
-    table.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    table.timestamp('created_at', { useTz: true, precision: 3 }).notNullable().defaultTo(knex.fn.now());
     table.unique(['workspace_id', 'type', 'value']);
     table.index(['workspace_id', 'created_at', 'id']);
   });
@@ -26,8 +26,8 @@ export async function up(knex: Knex): Promise<void> {
     table.boolean('paused').notNullable().defaultTo(false);
     table.text('note');
     table.uuid('created_by').references('id').inTable('users').onDelete('SET NULL');
-    table.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
-    table.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    table.timestamp('created_at', { useTz: true, precision: 3 }).notNullable().defaultTo(knex.fn.now());
+    table.timestamp('updated_at', { useTz: true, precision: 3 }).notNullable().defaultTo(knex.fn.now());
     table.index(['workspace_id', 'created_at', 'id']);
   });
 
@@ -43,13 +43,13 @@ export async function up(knex: Knex): Promise<void> {
     table.integer('attempts').notNullable().defaultTo(0);
     table.integer('run_number').notNullable().defaultTo(1);
     table.text('last_error');
-    table.timestamp('next_retry_at', { useTz: true });
+    table.timestamp('next_retry_at', { useTz: true, precision: 3 });
     table.uuid('created_by').references('id').inTable('users').onDelete('SET NULL');
-    table.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
-    table.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
-    table.timestamp('queued_at', { useTz: true });
-    table.timestamp('started_at', { useTz: true });
-    table.timestamp('finished_at', { useTz: true });
+    table.timestamp('created_at', { useTz: true, precision: 3 }).notNullable().defaultTo(knex.fn.now());
+    table.timestamp('updated_at', { useTz: true, precision: 3 }).notNullable().defaultTo(knex.fn.now());
+    table.timestamp('queued_at', { useTz: true, precision: 3 });
+    table.timestamp('started_at', { useTz: true, precision: 3 });
+    table.timestamp('finished_at', { useTz: true, precision: 3 });
     table.index(['workspace_id', 'created_at', 'id']);
     table.index(['workspace_id', 'status']);
     table.index(['workspace_id', 'target_id']);
@@ -66,7 +66,7 @@ export async function up(knex: Knex): Promise<void> {
     table.integer('attempt').notNullable().defaultTo(0);
     table.integer('run_number').notNullable().defaultTo(1);
     table.text('error');
-    table.timestamp('at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    table.timestamp('at', { useTz: true, precision: 3 }).notNullable().defaultTo(knex.fn.now());
     table.index(['job_id', 'id']);
   });
 }

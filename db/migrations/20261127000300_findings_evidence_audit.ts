@@ -11,8 +11,8 @@ export async function up(knex: Knex): Promise<void> {
     table.text('subject').notNullable();
     table.jsonb('data').notNullable().defaultTo('{}');
     table.text('fingerprint').notNullable();
-    table.timestamp('first_seen_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
-    table.timestamp('last_seen_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    table.timestamp('first_seen_at', { useTz: true, precision: 3 }).notNullable().defaultTo(knex.fn.now());
+    table.timestamp('last_seen_at', { useTz: true, precision: 3 }).notNullable().defaultTo(knex.fn.now());
     table.integer('seen_count').notNullable().defaultTo(1);
     table.unique(['workspace_id', 'fingerprint']);
     table.index(['workspace_id', 'last_seen_at', 'id']);
@@ -32,7 +32,7 @@ export async function up(knex: Knex): Promise<void> {
     table.uuid('job_id').notNullable().references('id').inTable('jobs').onDelete('CASCADE');
     table.uuid('finding_id').notNullable().references('id').inTable('findings').onDelete('CASCADE');
     table.uuid('workspace_id').notNullable().references('id').inTable('workspaces').onDelete('CASCADE');
-    table.timestamp('seen_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    table.timestamp('seen_at', { useTz: true, precision: 3 }).notNullable().defaultTo(knex.fn.now());
     table.primary(['job_id', 'finding_id']);
     table.index(['finding_id']);
   });
@@ -47,7 +47,7 @@ export async function up(knex: Knex): Promise<void> {
     table.text('content_type').notNullable();
     table.bigInteger('size_bytes').notNullable();
     table.text('sha256').notNullable();
-    table.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    table.timestamp('created_at', { useTz: true, precision: 3 }).notNullable().defaultTo(knex.fn.now());
     // One row per content per run: a retried activity storing the same bytes adds nothing.
     table.unique(['job_id', 'run_number', 'sha256']);
     table.index(['workspace_id', 'created_at', 'id']);
@@ -63,7 +63,7 @@ export async function up(knex: Knex): Promise<void> {
     table.text('entity_id');
     table.text('ip');
     table.jsonb('details').notNullable().defaultTo('{}');
-    table.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    table.timestamp('created_at', { useTz: true, precision: 3 }).notNullable().defaultTo(knex.fn.now());
     table.index(['workspace_id', 'id']);
     table.index(['workspace_id', 'action', 'id']);
     table.index(['workspace_id', 'actor_id', 'id']);

@@ -1,27 +1,16 @@
 import assert from 'node:assert/strict';
-import { buildApp } from '../../api/app';
-import { createReadinessProbe, type Readiness } from '../../api/readiness';
-import { createLogger } from '../../core/logger';
+import type { Readiness } from '../../api/readiness';
 import { postgres } from '../../scripts/stack/services/postgres';
 import { redis } from '../../scripts/stack/services/redis';
 import { s3 } from '../../scripts/stack/services/s3';
 import type { ServiceDefinition } from '../../scripts/stack/services/service';
 import { temporal } from '../../scripts/stack/services/temporal';
 import { openTestClients, type TestClients } from '../helpers/clients';
-import { requestJson, serve, type TestServer } from '../helpers/http';
+import { startTestApi } from '../helpers/api';
+import { requestJson, type TestServer } from '../helpers/http';
 import { startThrowaway } from '../helpers/throwaway-service';
 
-const logger = createLogger({ name: 'test', level: 'silent' });
-
-async function serveReadiness(clients: TestClients): Promise<TestServer> {
-  const checkReadiness = createReadinessProbe({
-    ...clients,
-    temporal: clients.temporalProbe,
-    temporalNamespace: clients.config.temporal.namespace,
-    timeoutMs: 1000,
-  });
-  return serve(buildApp({ logger, checkReadiness }));
-}
+const serveReadiness = (clients: TestClients): Promise<TestServer> => startTestApi(clients);
 
 type Part = Exclude<keyof Readiness, 'ok'>;
 
@@ -73,25 +62,29 @@ describe('GET /readyz', function () {
 });
 
 describe('GET /healthz', () => {
-  it('answers {"ok": true} without touching any dependency', async () => {
-    const server = await serve(buildApp({ logger, checkReadiness: () => Promise.reject(new Error('unused')) }));
+  it('answers {"ok": true} while the process runs', async () => {
+    const clients = await openTestClients();
+    const server = await startTestApi(clients);
     try {
       const response = await requestJson(`${server.url}/healthz`);
       assert.equal(response.status, 200);
       assert.deepEqual(response.body, { ok: true });
     } finally {
       await server.close();
+      await clients.close();
     }
   });
 
   it('answers an unknown route with 404 in the one error shape', async () => {
-    const server = await serve(buildApp({ logger, checkReadiness: () => Promise.reject(new Error('unused')) }));
+    const clients = await openTestClients();
+    const server = await startTestApi(clients);
     try {
       const response = await requestJson(`${server.url}/nowhere`);
       assert.equal(response.status, 404);
       assert.deepEqual(response.body, { error: { code: 'not_found', message: 'Route not found', details: null } });
     } finally {
       await server.close();
+      await clients.close();
     }
   });
 });

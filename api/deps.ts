@@ -1,0 +1,25 @@
+/** What the API is built from (by the composition root) and what route factories receive. */
+import type Redis from 'ioredis';
+import type { Knex } from 'knex';
+import type { Config } from '../core/config';
+import type { Logger } from '../core/logger';
+import type { EvidenceStore } from '../core/storage/evidence-store';
+import type { Repositories } from '../db/repositories';
+import type { LoginThrottle } from './auth/login-throttle';
+import type { Readiness } from './readiness';
+
+/** Clients and settings, constructed in api/server.ts (or by tests, against the real services). */
+export interface ApiDeps {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly knex: Knex;
+  readonly redis: Redis;
+  readonly evidenceStore: EvidenceStore;
+  readonly checkReadiness: () => Promise<Readiness>;
+}
+
+/** What each resource's route factory receives. */
+export interface RouteDeps extends ApiDeps {
+  readonly repos: Repositories;
+  readonly loginThrottle: LoginThrottle;
+}

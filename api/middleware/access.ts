@@ -1,0 +1,50 @@
+/**
+ * Access middleware: who is calling (JWT → user) and what they may do in the workspace named
+ * by the path. A non-member gets 404, exactly as for a workspace that does not exist.
+ */
+import type { Middleware } from 'koa';
+import koaJwt from 'koa-jwt';
+import { roleAtLeast, type Role } from '../../core/domain/roles';
+import { errors } from '../../core/errors';
+import type { UsersRepository } from '../../db/repositories/users';
+import type { WorkspacesRepository } from '../../db/repositories/workspaces';
+import type { AccessMiddleware, AuthUser } from '../route';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Builds the authentication and workspace-role middleware. */
+export function createAccessMiddleware(deps: {
+  secretKey: string;
+  users: UsersRepository;
+  workspaces: WorkspacesRepository;
+}): AccessMiddleware {
+  const verifyToken = koaJwt({ secret: deps.secretKey, algorithms: ['HS256'], key: 'claims' });
+
+  const loadUser: Middleware = async function loadUser(ctx, next) {
+    const subject = (ctx.state.claims as { sub?: unknown } | undefined)?.sub;
+    // A token whose user was deleted, or with a malformed subject, authenticates nobody.
+    const user = typeof subject === 'string' && UUID.test(subject) ? await deps.users.findById(subject) : undefined;
+    if (!user) throw errors.unauthorized('Your session is no longer valid; log in again');
+    ctx.state.user = { id: user.id, email: user.email } satisfies AuthUser;
+    ctx.state.logger = ctx.state.logger.child({ user_id: user.id });
+    await next();
+  };
+
+  const authenticate: Middleware = async function authenticate(ctx, next) {
+    await verifyToken(ctx, () => loadUser(ctx, next));
+  };
+
+  const requireWorkspaceRole = (required: Role): Middleware =>
+    async function requireWorkspaceRole(ctx, next) {
+      const workspaceId = ctx.params.workspace_id;
+      const user = ctx.state.user as AuthUser;
+      const role = workspaceId && UUID.test(workspaceId) ? await deps.workspaces.roleOf(workspaceId, user.id) : undefined;
+      if (!role) throw errors.notFound('Workspace');
+      if (!roleAtLeast(role, required)) throw errors.forbidden(`This action needs the ${required} role or higher; yours is ${role}`);
+      ctx.state.workspace = { id: workspaceId, role };
+      ctx.state.logger = ctx.state.logger.child({ workspace_id: workspaceId });
+      await next();
+    };
+
+  return { authenticate, requireWorkspaceRole };
+}

@@ -1,0 +1,94 @@
+/**
+ * Keyset (cursor) pagination: stable under inserts, index-friendly, and opaque to clients.
+ * A cursor is the sort key of the last row of a page, base64url-encoded.
+ */
+import type { Knex } from 'knex';
+import { errors } from '../core/errors';
+
+/** Most rows one page may hold; also the schema maximum of every `limit`. */
+export const MAX_PAGE_SIZE = 200;
+/** Rows in a page when the client does not say. */
+export const DEFAULT_PAGE_SIZE = 50;
+
+/** A page request. */
+export interface PageRequest {
+  readonly limit?: number;
+  readonly cursor?: string;
+}
+
+/** One page of rows and the cursor of the next page (null on the last page). */
+export interface Page<T> {
+  readonly items: T[];
+  readonly next_cursor: string | null;
+}
+
+/** How rows are ordered: a column (timestamp or number) then the id, both descending. */
+export interface SortKey {
+  readonly column: string;
+  readonly idColumn?: string;
+  /** The column holds a timestamp (decoded from the cursor as a Date). */
+  readonly timestamp?: boolean;
+}
+
+/** Applies the page's keyset condition, order and limit to `query`, runs it, and builds the page. */
+export async function paginate<T extends object>(
+  query: Knex.QueryBuilder,
+  page: PageRequest,
+  key: SortKey,
+): Promise<Page<T>> {
+  const limit = Math.min(page.limit ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+  const idColumn = key.idColumn ?? 'id';
+  if (page.cursor) {
+    const [sortValue, id] = decodeCursor(page.cursor, key);
+    if (sortValue === null) {
+      query.where(idColumn, '<', id);
+    } else {
+      query.whereRaw(`(??, ??) < (?, ?)`, [key.column, idColumn, sortValue as Knex.Value, id]);
+    }
+  }
+  const rows = (await query
+    .orderBy([
+      { column: key.column, order: 'desc' },
+      ...(key.column === idColumn ? [] : [{ column: idColumn, order: 'desc' as const }]),
+    ])
+    .limit(limit + 1)) as T[];
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  const hasMore = rows.length > limit && last !== undefined;
+  return { items, next_cursor: hasMore ? encodeCursor(last as Record<string, unknown>, key) : null };
+}
+
+const ID_PATTERN = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d{1,19})$/i;
+
+function bareColumn(column: string): string {
+  return column.slice(column.lastIndexOf('.') + 1);
+}
+
+function encodeCursor(row: Record<string, unknown>, key: SortKey): string {
+  const idColumn = bareColumn(key.idColumn ?? 'id');
+  const column = bareColumn(key.column);
+  const sortValue = column === idColumn ? null : row[column];
+  const encoded = sortValue instanceof Date ? sortValue.toISOString() : sortValue;
+  return Buffer.from(JSON.stringify([encoded, row[idColumn]])).toString('base64url');
+}
+
+function decodeCursor(cursor: string, key: SortKey): [unknown, string | number] {
+  const invalid = () => errors.validation([{ field: 'query.cursor', message: 'is not a cursor this endpoint gave out' }]);
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  if (!Array.isArray(decoded) || decoded.length !== 2) throw invalid();
+  const [sortValue, id] = decoded as [unknown, unknown];
+  if (typeof id !== 'string' && typeof id !== 'number') throw invalid();
+  // Ids are UUIDs or serial numbers; anything else would only make the database complain.
+  if (typeof id === 'string' && !ID_PATTERN.test(id)) throw invalid();
+  if (key.timestamp) {
+    if (typeof sortValue !== 'string' || Number.isNaN(Date.parse(sortValue))) throw invalid();
+    return [new Date(sortValue), id];
+  }
+  if (sortValue !== null && typeof sortValue !== 'number') throw invalid();
+  return [sortValue, id];
+}
