@@ -9,10 +9,12 @@ import type { ApiDeps, RouteDeps } from './deps';
 import { createAccessMiddleware } from './middleware/access';
 import { requireJsonBody } from './middleware/content-type';
 import { errorHandler } from './middleware/error-handler';
+import { httpMetrics } from './middleware/http-metrics';
 import { requestContext } from './middleware/request-context';
 import { mountRoutes, type RouteDefinition } from './route';
 import { apiRoutes } from './routes';
 import { docsRouter } from './routes/docs/router';
+import { metricsRouter } from './routes/metrics/router';
 
 /** The application and the route declarations it serves (for docs and tests). */
 export interface BuiltApp {
@@ -34,6 +36,7 @@ export function buildApp(deps: ApiDeps): BuiltApp {
   // Errors are rendered and logged by errorHandler; Koa's default printer would log them twice.
   app.silent = true;
   app.proxy = deps.config.api.trustProxy;
+  app.use(httpMetrics(deps.metrics));
   app.use(requestContext(deps.logger));
   app.use(errorHandler(deps.logger));
   app.use(requireJsonBody());
@@ -51,5 +54,6 @@ export function buildApp(deps: ApiDeps): BuiltApp {
   );
   app.use(router.routes()).use(router.allowedMethods());
   app.use(docs.routes());
+  app.use(metricsRouter(deps.metrics.registry).routes());
   return { app, routes, router };
 }

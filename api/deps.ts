@@ -3,6 +3,7 @@ import type Redis from 'ioredis';
 import type { Knex } from 'knex';
 import type { Config } from '../core/config';
 import type { Logger } from '../core/logger';
+import type { ApiMetrics } from '../core/metrics';
 import type { EvidenceStore } from '../core/storage/evidence-store';
 import type { Repositories } from '../db/repositories';
 import type { LoginThrottle } from './auth/login-throttle';
@@ -16,6 +17,7 @@ export interface ApiDeps {
   readonly redis: Redis;
   readonly evidenceStore: EvidenceStore;
   readonly checkReadiness: () => Promise<Readiness>;
+  readonly metrics: ApiMetrics;
 }
 
 /** What each resource's route factory receives. */

@@ -6,6 +6,7 @@ import http from 'node:http';
 import Redis from 'ioredis';
 import { ConfigError, loadConfig } from '../core/config';
 import { createLogger } from '../core/logger';
+import { createApiMetrics } from '../core/metrics';
 import { createS3Client, S3EvidenceStore } from '../core/storage/s3-evidence-store';
 import { createKnex } from '../db/knex';
 import { buildApp } from './app';
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
     evidenceStore,
     timeoutMs: config.readinessTimeoutMs,
   });
-  const { app } = buildApp({ config, logger, knex, redis, evidenceStore, checkReadiness });
+  const { app } = buildApp({ config, logger, knex, redis, evidenceStore, checkReadiness, metrics: createApiMetrics() });
   const server = http.createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(config.api.port, config.api.host, resolve));
   logger.info({ url: `http://${config.api.host}:${config.api.port}` }, 'api listening');

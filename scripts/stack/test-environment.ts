@@ -22,6 +22,11 @@ export function testEnvironment(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     TEMPORAL_NAMESPACE: 'osint-test',
     TEMPORAL_TASK_QUEUE: 'osint-test',
     MINIO_BUCKET: 'evidence-test',
+    // Login throttling at a pace tests can afford.
+    LOGIN_SLOWDOWN_AFTER: '3',
+    LOGIN_SLOWDOWN_STEP_MS: '100',
+    LOGIN_SLOWDOWN_MAX_MS: '400',
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: '6',
     API_PORT: '0',
     WORKER_METRICS_PORT: '0',
   });

@@ -2,6 +2,7 @@
 import { buildApp, type BuiltApp } from '../../api/app';
 import { createReadinessProbe } from '../../api/readiness';
 import { createLogger } from '../../core/logger';
+import { createApiMetrics } from '../../core/metrics';
 import type { TestClients } from './clients';
 import { serve, type TestServer } from './http';
 
@@ -19,7 +20,7 @@ export async function startTestApi(clients: TestClients): Promise<TestApi> {
     temporalNamespace: clients.config.temporal.namespace,
     timeoutMs: 1000,
   });
-  const built = buildApp({ ...clients, logger, checkReadiness });
+  const built = buildApp({ ...clients, logger, checkReadiness, metrics: createApiMetrics() });
   const server = await serve(built.app);
   return { ...server, built };
 }
