@@ -46,6 +46,36 @@ export const ConfigSchema = Type.Object({
   WORKER_MAX_CONCURRENT_PORT_SCANS: Type.Integer({ minimum: 1, default: 4 }),
   WORKER_SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 30000 }),
   READINESS_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 2000 }),
+  DNS_SERVERS: Type.String({
+    pattern: '^[^,\\s]+(,[^,\\s]+)*$',
+    default: '1.1.1.1:53,9.9.9.9:53',
+    description: 'comma-separated resolvers (ip or ip:port) every technique uses; never the system resolver',
+  }),
+  DNS_TIMEOUT_MS: Type.Integer({ minimum: 10, default: 3000 }),
+  DNS_TRIES: Type.Integer({ minimum: 1, maximum: 10, default: 2 }),
+  WHOIS_SERVER: Type.String({ minLength: 1, default: 'whois.iana.org', description: 'first WHOIS server (host or host:port)' }),
+  WHOIS_SERVER_MAP: Type.String({
+    default: '',
+    description: 'comma-separated name=host:port overrides for WHOIS servers named in referrals (tests map them to loopback)',
+  }),
+  WHOIS_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 10000 }),
+  RDAP_ENABLED: Type.Boolean({ default: true }),
+  SMTP_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 25 }),
+  SMTP_HELO_NAME: Type.String({ minLength: 1, default: 'osint-platform.invalid' }),
+  SMTP_MAIL_FROM: Type.String({ minLength: 3, default: 'probe@osint-platform.invalid' }),
+  SMTP_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 10000 }),
+  PORT_SCAN_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 5000, default: 500 }),
+  PORT_SCAN_TIMEOUT_MS: Type.Integer({ minimum: 10, default: 1500 }),
+  SCAN_ALLOWED_CIDRS: Type.String({
+    default: '',
+    description: 'comma-separated CIDRs the scanning guard lets through although private or reserved (tests: 127.0.0.1/32)',
+  }),
+  TECHNIQUE_RATE_LIMITS: Type.String({
+    default: 'dns_lookup=50/s,whois_lookup=2/s,email_verify=5/s,port_scan=2/s',
+    description: 'per-technique rate shared by every worker, as code=N/s|N/m',
+  }),
+  WHOIS_PER_DOMAIN_RATE: Type.String({ pattern: '^\\d+/(s|m)$', default: '1/s' }),
+  SMTP_PER_DOMAIN_RATE: Type.String({ pattern: '^\\d+/(s|m)$', default: '1/s' }),
 });
 
 type RawConfig = Static<typeof ConfigSchema>;
@@ -96,6 +126,22 @@ export interface Config {
     readonly maxConcurrentPortScans: number;
   };
   readonly readinessTimeoutMs: number;
+  readonly techniques: {
+    readonly dns: { readonly servers: readonly string[]; readonly timeoutMs: number; readonly tries: number };
+    readonly whois: {
+      readonly server: string;
+      readonly serverMap: Readonly<Record<string, string>>;
+      readonly timeoutMs: number;
+      readonly rdapEnabled: boolean;
+    };
+    readonly smtp: { readonly port: number; readonly heloName: string; readonly mailFrom: string; readonly timeoutMs: number };
+    readonly portScan: { readonly concurrency: number; readonly timeoutMs: number };
+    readonly scanAllowedCidrs: readonly string[];
+    /** Technique code → "N/s" or "N/m". */
+    readonly rateLimits: Readonly<Record<string, string>>;
+    readonly whoisPerDomainRate: string;
+    readonly smtpPerDomainRate: string;
+  };
 }
 
 /** Thrown when the environment is invalid; lists every bad key at once. */
@@ -149,6 +195,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConcurrentPortScans: raw.WORKER_MAX_CONCURRENT_PORT_SCANS,
     },
     readinessTimeoutMs: raw.READINESS_TIMEOUT_MS,
+    techniques: {
+      dns: { servers: splitList(raw.DNS_SERVERS), timeoutMs: raw.DNS_TIMEOUT_MS, tries: raw.DNS_TRIES },
+      whois: {
+        server: raw.WHOIS_SERVER,
+        serverMap: splitPairs(raw.WHOIS_SERVER_MAP),
+        timeoutMs: raw.WHOIS_TIMEOUT_MS,
+        rdapEnabled: raw.RDAP_ENABLED,
+      },
+      smtp: { port: raw.SMTP_PORT, heloName: raw.SMTP_HELO_NAME, mailFrom: raw.SMTP_MAIL_FROM, timeoutMs: raw.SMTP_TIMEOUT_MS },
+      portScan: { concurrency: raw.PORT_SCAN_CONCURRENCY, timeoutMs: raw.PORT_SCAN_TIMEOUT_MS },
+      scanAllowedCidrs: splitList(raw.SCAN_ALLOWED_CIDRS),
+      rateLimits: splitPairs(raw.TECHNIQUE_RATE_LIMITS),
+      whoisPerDomainRate: raw.WHOIS_PER_DOMAIN_RATE,
+      smtpPerDomainRate: raw.SMTP_PER_DOMAIN_RATE,
+    },
   });
 }
 
@@ -179,6 +240,19 @@ export function parseEnvironment<S extends TSchema>(
 
 function isSecretKey(key: string): boolean {
   return /SECRET|PASSWORD|TOKEN/.test(key);
+}
+
+function splitList(value: string): string[] {
+  return value.split(',').map((item) => item.trim()).filter(Boolean);
+}
+
+function splitPairs(value: string): Record<string, string> {
+  return Object.fromEntries(
+    splitList(value).map((pair) => {
+      const index = pair.indexOf('=');
+      return [pair.slice(0, index).trim(), pair.slice(index + 1).trim()];
+    }),
+  );
 }
 
 function splitHostPort(value: string): [string, number] {

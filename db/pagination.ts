@@ -22,12 +22,14 @@ export interface Page<T> {
   readonly next_cursor: string | null;
 }
 
-/** How rows are ordered: a column (timestamp or number) then the id, both descending. */
+/** How rows are ordered: a column (timestamp or number) then the id, both descending unless `order` says 'asc'. */
 export interface SortKey {
   readonly column: string;
   readonly idColumn?: string;
   /** The column holds a timestamp (decoded from the cursor as a Date). */
   readonly timestamp?: boolean;
+  /** 'asc' for histories read oldest first; 'desc' (newest first) by default. */
+  readonly order?: 'asc' | 'desc';
 }
 
 /** Applies the page's keyset condition, order and limit to `query`, runs it, and builds the page. */
@@ -38,18 +40,20 @@ export async function paginate<T extends object>(
 ): Promise<Page<T>> {
   const limit = Math.min(page.limit ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
   const idColumn = key.idColumn ?? 'id';
+  const order = key.order ?? 'desc';
+  const beyond = order === 'desc' ? '<' : '>';
   if (page.cursor) {
     const [sortValue, id] = decodeCursor(page.cursor, key);
     if (sortValue === null) {
-      query.where(idColumn, '<', id);
+      query.where(idColumn, beyond, id);
     } else {
-      query.whereRaw(`(??, ??) < (?, ?)`, [key.column, idColumn, sortValue as Knex.Value, id]);
+      query.whereRaw(`(??, ??) ${beyond} (?, ?)`, [key.column, idColumn, sortValue as Knex.Value, id]);
     }
   }
   const rows = (await query
     .orderBy([
-      { column: key.column, order: 'desc' },
-      ...(key.column === idColumn ? [] : [{ column: idColumn, order: 'desc' as const }]),
+      { column: key.column, order },
+      ...(key.column === idColumn ? [] : [{ column: idColumn, order }]),
     ])
     .limit(limit + 1)) as T[];
   const items = rows.slice(0, limit);
@@ -58,7 +62,10 @@ export async function paginate<T extends object>(
   return { items, next_cursor: hasMore ? encodeCursor(last as Record<string, unknown>, key) : null };
 }
 
-const ID_PATTERN = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d{1,19})$/i;
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// 18 digits always fit a bigint; encodeCursor's toISOString always has this shape for years 0–9999.
+const SERIAL_PATTERN = /^\d{1,18}$/;
+const ISO_PATTERN = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 function bareColumn(column: string): string {
   return column.slice(column.lastIndexOf('.') + 1);
@@ -82,11 +89,16 @@ function decodeCursor(cursor: string, key: SortKey): [unknown, string | number] 
   }
   if (!Array.isArray(decoded) || decoded.length !== 2) throw invalid();
   const [sortValue, id] = decoded as [unknown, unknown];
+  // Ids are serial numbers when rows are ordered by the id alone, UUIDs otherwise; a value of
+  // the other kind (or out of range) would only make the database complain with a 500.
   if (typeof id !== 'string' && typeof id !== 'number') throw invalid();
-  // Ids are UUIDs or serial numbers; anything else would only make the database complain.
-  if (typeof id === 'string' && !ID_PATTERN.test(id)) throw invalid();
+  const serial = bareColumn(key.column) === bareColumn(key.idColumn ?? 'id');
+  const validId = serial
+    ? (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) || (typeof id === 'string' && SERIAL_PATTERN.test(id))
+    : typeof id === 'string' && UUID_PATTERN.test(id);
+  if (!validId) throw invalid();
   if (key.timestamp) {
-    if (typeof sortValue !== 'string' || Number.isNaN(Date.parse(sortValue))) throw invalid();
+    if (typeof sortValue !== 'string' || !ISO_PATTERN.test(sortValue) || Number.isNaN(Date.parse(sortValue))) throw invalid();
     return [new Date(sortValue), id];
   }
   if (sortValue !== null && typeof sortValue !== 'number') throw invalid();

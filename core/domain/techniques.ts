@@ -100,15 +100,26 @@ export function appliesTo(technique: TechniqueCode, type: TargetType): boolean {
  * Ranges are inclusive; overlapping entries are counted once.
  */
 export function countScanPorts(ports: readonly (number | string)[]): { count: number } | { problem: string } {
-  const seen = new Set<number>();
+  // Merged as sorted intervals, never expanded port by port: the API counts every request's
+  // list, and 1000 entries of "1-65535" expanded would stall the event loop for seconds.
+  const intervals: [number, number][] = [];
   for (const entry of ports) {
     if (typeof entry === 'number') {
-      seen.add(entry);
+      intervals.push([entry, entry]);
       continue;
     }
     const [low, high] = entry.split('-').map(Number) as [number, number];
     if (low < 1 || high > 65535 || low > high) return { problem: `invalid port range "${entry}"` };
-    for (let port = low; port <= high; port += 1) seen.add(port);
+    intervals.push([low, high]);
   }
-  return { count: seen.size };
+  intervals.sort((a, b) => a[0] - b[0]);
+  let count = 0;
+  let coveredUpTo = 0;
+  for (const [low, high] of intervals) {
+    const start = Math.max(low, coveredUpTo + 1);
+    if (high < start) continue;
+    count += high - start + 1;
+    coveredUpTo = high;
+  }
+  return { count };
 }

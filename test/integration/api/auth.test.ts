@@ -28,7 +28,7 @@ describe('auth', function () {
     it('creates the account, returns a token and never the password hash', async () => {
       const response = await post('/auth/register', { email: 'Alice@Example.Test', password: PASSWORD, display_name: 'Alice' });
       assert.equal(response.status, 201);
-      const body = response.body as Record<string, any>;
+      const body = response.body as { token_type: string; access_token: unknown; user: Record<string, string> };
       assert.equal(body.token_type, 'Bearer');
       assert.equal(typeof body.access_token, 'string');
       assert.deepEqual(Object.keys(body.user).sort(), ['created_at', 'display_name', 'email', 'id']);

@@ -43,8 +43,8 @@ describe('behaviour every endpoint shares', function () {
     const response = await send(JSON.stringify({ name: 'x'.repeat(200 * 1024) }), 'application/json');
     assert.equal(response.status, 413);
     assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'payload_too_large');
-    const [{ count }] = await clients().knex('workspaces').where({ created_by: cast.admin.id }).count({ count: '*' });
-    assert.equal(Number(count), 1);
+    const rows = await clients().knex('workspaces').where({ created_by: cast.admin.id });
+    assert.equal(rows.length, 1);
   });
 
   it('answers a failure inside with 500 and a generic message, never a stack trace', async () => {
