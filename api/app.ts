@@ -5,6 +5,7 @@ import Koa from 'koa';
 import { errors } from '../core/errors';
 import { createRepositories } from '../db/repositories';
 import { LoginThrottle } from './auth/login-throttle';
+import { JobRunner } from './jobs/job-runner';
 import type { ApiDeps, RouteDeps } from './deps';
 import { createAccessMiddleware } from './middleware/access';
 import { requireJsonBody } from './middleware/content-type';
@@ -26,7 +27,12 @@ export interface BuiltApp {
 /** Creates the application with its middleware and routes. */
 export function buildApp(deps: ApiDeps): BuiltApp {
   const repos = createRepositories(deps.knex);
-  const routeDeps: RouteDeps = { ...deps, repos, loginThrottle: new LoginThrottle(deps.redis, deps.config.login) };
+  const routeDeps: RouteDeps = {
+    ...deps,
+    repos,
+    loginThrottle: new LoginThrottle(deps.redis, deps.config.login),
+    jobRunner: new JobRunner({ knex: deps.knex, repos, temporal: deps.temporal, config: deps.config }),
+  };
   const routes = apiRoutes(routeDeps);
   const router = new Router();
   mountRoutes(router, routes, createAccessMiddleware({ secretKey: deps.config.secretKey, ...repos }));

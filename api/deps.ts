@@ -1,4 +1,5 @@
 /** What the API is built from (by the composition root) and what route factories receive. */
+import type { Client } from '@temporalio/client';
 import type Redis from 'ioredis';
 import type { Knex } from 'knex';
 import type { Config } from '../core/config';
@@ -7,6 +8,7 @@ import type { ApiMetrics } from '../core/metrics';
 import type { EvidenceStore } from '../core/storage/evidence-store';
 import type { Repositories } from '../db/repositories';
 import type { LoginThrottle } from './auth/login-throttle';
+import type { JobRunner } from './jobs/job-runner';
 import type { Readiness } from './readiness';
 
 /** Clients and settings, constructed in api/server.ts (or by tests, against the real services). */
@@ -18,10 +20,13 @@ export interface ApiDeps {
   readonly evidenceStore: EvidenceStore;
   readonly checkReadiness: () => Promise<Readiness>;
   readonly metrics: ApiMetrics;
+  /** Temporal client on the configured namespace (jobs, schedules). */
+  readonly temporal: Client;
 }
 
 /** What each resource's route factory receives. */
 export interface RouteDeps extends ApiDeps {
   readonly repos: Repositories;
   readonly loginThrottle: LoginThrottle;
+  readonly jobRunner: JobRunner;
 }

@@ -3,6 +3,7 @@
  * and on SIGTERM or SIGINT stops accepting, finishes in-flight requests and closes everything.
  */
 import http from 'node:http';
+import { Client, Connection } from '@temporalio/client';
 import Redis from 'ioredis';
 import { ConfigError, loadConfig } from '../core/config';
 import { createLogger } from '../core/logger';
@@ -20,6 +21,8 @@ async function main(): Promise<void> {
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
   redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
   const temporalProbe = temporalProbeConnection(config.temporal.address);
+  const temporalConnection = Connection.lazy({ address: config.temporal.address });
+  const temporal = new Client({ connection: temporalConnection, namespace: config.temporal.namespace });
   const evidenceStore = new S3EvidenceStore(createS3Client(config.storage), config.storage.bucket, config.storage.region);
 
   const checkReadiness = createReadinessProbe({
@@ -30,7 +33,7 @@ async function main(): Promise<void> {
     evidenceStore,
     timeoutMs: config.readinessTimeoutMs,
   });
-  const { app } = buildApp({ config, logger, knex, redis, evidenceStore, checkReadiness, metrics: createApiMetrics() });
+  const { app } = buildApp({ config, logger, knex, redis, evidenceStore, checkReadiness, metrics: createApiMetrics(), temporal });
   const server = http.createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(config.api.port, config.api.host, resolve));
   logger.info({ url: `http://${config.api.host}:${config.api.port}` }, 'api listening');
@@ -46,7 +49,7 @@ async function main(): Promise<void> {
       server.closeIdleConnections();
     });
     clearTimeout(forced);
-    await Promise.allSettled([knex.destroy(), redis.quit(), temporalProbe.close()]);
+    await Promise.allSettled([knex.destroy(), redis.quit(), temporalProbe.close(), temporalConnection.close()]);
     logger.info('api stopped');
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));

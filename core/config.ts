@@ -4,6 +4,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { TECHNIQUE_CODES, type TechniqueCode } from './domain/techniques';
 
 /** Every environment variable the processes understand, with its default. */
 export const ConfigSchema = Type.Object({
@@ -46,6 +47,16 @@ export const ConfigSchema = Type.Object({
   WORKER_MAX_CONCURRENT_PORT_SCANS: Type.Integer({ minimum: 1, default: 4 }),
   WORKER_SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 30000 }),
   READINESS_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 2000 }),
+  JOB_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 100, default: 3 }),
+  JOB_RETRY_INITIAL_MS: Type.Integer({ minimum: 1, default: 2000 }),
+  JOB_RETRY_BACKOFF: Type.Number({ minimum: 1, maximum: 10, default: 2 }),
+  JOB_RETRY_MAX_INTERVAL_MS: Type.Integer({ minimum: 1, default: 60000 }),
+  JOB_ACTIVITY_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 600000, description: 'start-to-close of one technique attempt' }),
+  JOB_HEARTBEAT_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 20000 }),
+  JOB_RETRY_OVERRIDES: Type.String({
+    default: '{"port_scan":{"max_attempts":2,"activity_timeout_ms":3600000}}',
+    description: 'JSON: technique code → any of max_attempts, initial_ms, backoff, max_interval_ms, activity_timeout_ms, heartbeat_timeout_ms',
+  }),
   DNS_SERVERS: Type.String({
     pattern: '^[^,\\s]+(,[^,\\s]+)*$',
     default: '1.1.1.1:53,9.9.9.9:53',
@@ -60,6 +71,11 @@ export const ConfigSchema = Type.Object({
   }),
   WHOIS_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 10000 }),
   RDAP_ENABLED: Type.Boolean({ default: true }),
+  RDAP_BASE_URL: Type.String({
+    default: '',
+    pattern: '^(https?://\\S+)?$',
+    description: 'replaces every RDAP server of the IANA bootstrap (tests point it at a loopback fixture); empty uses the bootstrap',
+  }),
   SMTP_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 25 }),
   SMTP_HELO_NAME: Type.String({ minLength: 1, default: 'osint-platform.invalid' }),
   SMTP_MAIL_FROM: Type.String({ minLength: 3, default: 'probe@osint-platform.invalid' }),
@@ -126,6 +142,8 @@ export interface Config {
     readonly maxConcurrentPortScans: number;
   };
   readonly readinessTimeoutMs: number;
+  /** Retry policy and timeouts of each technique's activity. */
+  readonly jobs: Readonly<Record<TechniqueCode, JobExecutionPolicy>>;
   readonly techniques: {
     readonly dns: { readonly servers: readonly string[]; readonly timeoutMs: number; readonly tries: number };
     readonly whois: {
@@ -133,6 +151,7 @@ export interface Config {
       readonly serverMap: Readonly<Record<string, string>>;
       readonly timeoutMs: number;
       readonly rdapEnabled: boolean;
+      readonly rdapBaseUrl: string;
     };
     readonly smtp: { readonly port: number; readonly heloName: string; readonly mailFrom: string; readonly timeoutMs: number };
     readonly portScan: { readonly concurrency: number; readonly timeoutMs: number };
@@ -142,6 +161,16 @@ export interface Config {
     readonly whoisPerDomainRate: string;
     readonly smtpPerDomainRate: string;
   };
+}
+
+/** How one technique's activity is retried and timed out. */
+export interface JobExecutionPolicy {
+  readonly maxAttempts: number;
+  readonly initialIntervalMs: number;
+  readonly backoffCoefficient: number;
+  readonly maximumIntervalMs: number;
+  readonly activityTimeoutMs: number;
+  readonly heartbeatTimeoutMs: number;
 }
 
 /** Thrown when the environment is invalid; lists every bad key at once. */
@@ -195,6 +224,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConcurrentPortScans: raw.WORKER_MAX_CONCURRENT_PORT_SCANS,
     },
     readinessTimeoutMs: raw.READINESS_TIMEOUT_MS,
+    jobs: jobPolicies(raw),
     techniques: {
       dns: { servers: splitList(raw.DNS_SERVERS), timeoutMs: raw.DNS_TIMEOUT_MS, tries: raw.DNS_TRIES },
       whois: {
@@ -202,6 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         serverMap: splitPairs(raw.WHOIS_SERVER_MAP),
         timeoutMs: raw.WHOIS_TIMEOUT_MS,
         rdapEnabled: raw.RDAP_ENABLED,
+        rdapBaseUrl: raw.RDAP_BASE_URL,
       },
       smtp: { port: raw.SMTP_PORT, heloName: raw.SMTP_HELO_NAME, mailFrom: raw.SMTP_MAIL_FROM, timeoutMs: raw.SMTP_TIMEOUT_MS },
       portScan: { concurrency: raw.PORT_SCAN_CONCURRENCY, timeoutMs: raw.PORT_SCAN_TIMEOUT_MS },
@@ -240,6 +271,50 @@ export function parseEnvironment<S extends TSchema>(
 
 function isSecretKey(key: string): boolean {
   return /SECRET|PASSWORD|TOKEN/.test(key);
+}
+
+const PolicyOverride = Type.Object(
+  {
+    max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    initial_ms: Type.Optional(Type.Integer({ minimum: 1 })),
+    backoff: Type.Optional(Type.Number({ minimum: 1, maximum: 10 })),
+    max_interval_ms: Type.Optional(Type.Integer({ minimum: 1 })),
+    activity_timeout_ms: Type.Optional(Type.Integer({ minimum: 100 })),
+    heartbeat_timeout_ms: Type.Optional(Type.Integer({ minimum: 100 })),
+  },
+  { additionalProperties: false },
+);
+
+function jobPolicies(raw: RawConfig): Record<TechniqueCode, JobExecutionPolicy> {
+  let overrides: Record<string, unknown>;
+  try {
+    overrides = JSON.parse(raw.JOB_RETRY_OVERRIDES) as Record<string, unknown>;
+  } catch {
+    throw new ConfigError(['JOB_RETRY_OVERRIDES: is not valid JSON']);
+  }
+  const problems: string[] = [];
+  const policies = {} as Record<TechniqueCode, JobExecutionPolicy>;
+  for (const key of Object.keys(overrides)) {
+    if (!(TECHNIQUE_CODES as readonly string[]).includes(key)) problems.push(`JOB_RETRY_OVERRIDES: unknown technique "${key}"`);
+  }
+  for (const code of TECHNIQUE_CODES) {
+    const override = overrides[code] ?? {};
+    if (!Value.Check(PolicyOverride, override)) {
+      problems.push(`JOB_RETRY_OVERRIDES.${code}: ${[...Value.Errors(PolicyOverride, override)].map((error) => `${error.path} ${error.message}`).join(', ')}`);
+      continue;
+    }
+    const o = override as Static<typeof PolicyOverride>;
+    policies[code] = {
+      maxAttempts: o.max_attempts ?? raw.JOB_MAX_ATTEMPTS,
+      initialIntervalMs: o.initial_ms ?? raw.JOB_RETRY_INITIAL_MS,
+      backoffCoefficient: o.backoff ?? raw.JOB_RETRY_BACKOFF,
+      maximumIntervalMs: o.max_interval_ms ?? raw.JOB_RETRY_MAX_INTERVAL_MS,
+      activityTimeoutMs: o.activity_timeout_ms ?? raw.JOB_ACTIVITY_TIMEOUT_MS,
+      heartbeatTimeoutMs: o.heartbeat_timeout_ms ?? raw.JOB_HEARTBEAT_TIMEOUT_MS,
+    };
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return policies;
 }
 
 function splitList(value: string): string[] {

@@ -2,4 +2,4 @@
  * Every workflow the worker runs, bundled for Temporal's deterministic sandbox.
  * Workflows import only `@temporalio/workflow`, `core/domain` and activity types (lint-enforced).
  */
-export {};
+export { jobWorkflow } from './job-workflow';

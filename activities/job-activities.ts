@@ -1,0 +1,160 @@
+/**
+ * The job pipeline's activities: rehydrate a job, mirror its states, and run its technique
+ * (evidence to object storage, findings upserted by fingerprint). Built by a plain factory
+ * from the dependencies the worker's composition root gives.
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import type { Knex } from 'knex';
+import type { Config } from '../core/config';
+import type { JobPlan, JobWorkflowInput, MirrorRequest, RunTechniqueInput, TechniqueOutcome } from '../core/domain/job-execution';
+import type { TechniqueCode } from '../core/domain/techniques';
+import type { Logger } from '../core/logger';
+import type { EvidenceStore } from '../core/storage/evidence-store';
+import { transitionJob } from '../db/repositories/job-transitions';
+import type { Repositories } from '../db/repositories';
+import { storeEvidence } from './store-evidence';
+import { TechniqueError, type Technique, type TechniqueNetwork } from './techniques/types';
+
+/** Waits for the politeness limiter (shared by every worker) before contacting the outside. */
+export interface Politeness {
+  waitForTechniqueSlot(code: TechniqueCode, signal?: AbortSignal): Promise<number>;
+  waitForDomainSlot(kind: 'whois' | 'smtp', domain: string, signal?: AbortSignal): Promise<number>;
+}
+
+/** What the job activities need. */
+export interface JobActivityDeps {
+  readonly config: Config;
+  readonly knex: Knex;
+  readonly repos: Repositories;
+  readonly evidenceStore: EvidenceStore;
+  readonly logger: Logger;
+  readonly politeness: Politeness;
+  readonly techniques: Readonly<Partial<Record<TechniqueCode, Technique>>>;
+}
+
+/** Creates loadJobPlan, mirrorJobState and runTechnique. */
+export function createJobActivities(deps: JobActivityDeps) {
+  const network = techniqueNetwork(deps.config);
+
+  async function mirror(request: MirrorRequest & { attempt?: number; nextRetryAt?: Date }): Promise<boolean> {
+    const outcome = await deps.knex.transaction((trx) =>
+      transitionJob(trx, request.workspaceId, request.jobId, {
+        to: request.to,
+        mode: 'mirror',
+        runNumber: request.runNumber,
+        attempt: request.attempt,
+        error: request.error ?? null,
+        nextRetryAt: request.nextRetryAt ?? null,
+      }),
+    );
+    return outcome.applied;
+  }
+
+  return {
+    /** Rehydrates the job from Postgres: the workflow's input is only its id. */
+    async loadJobPlan(input: JobWorkflowInput): Promise<JobPlan> {
+      const row = await deps.repos.jobs.findForWorker(input.jobId);
+      if (!row) throw ApplicationFailure.nonRetryable(`job ${input.jobId} does not exist`, 'JobNotRunnable');
+      const { job, target } = row;
+      return {
+        jobId: job.id,
+        workspaceId: job.workspace_id,
+        targetId: job.target_id,
+        target: { type: target.type, value: target.value },
+        technique: job.technique,
+        params: job.params,
+        status: job.status,
+        runNumber: job.run_number,
+        policy: deps.config.jobs[job.technique],
+      };
+    },
+
+    /** Mirrors a state the workflow reached; a repeat or late write is ignored. */
+    async mirrorJobState(request: MirrorRequest): Promise<boolean> {
+      return mirror(request);
+    },
+
+    /**
+     * One attempt of the technique. Mirrors RUNNING at its start and, when it fails with
+     * attempts left, RETRYING with the error and the time of the next attempt.
+     */
+    async runTechnique({ plan }: RunTechniqueInput): Promise<TechniqueOutcome> {
+      const context = Context.current();
+      const { attempt } = context.info;
+      const signal = context.cancellationSignal;
+      const log = deps.logger.child({ job_id: plan.jobId, workflow_id: context.info.workflowExecution?.workflowId, attempt });
+      const runnable = await mirror({ ...plan, to: 'RUNNING', attempt });
+      const current = await deps.repos.jobs.find(plan.workspaceId, plan.jobId);
+      if (!runnable && current?.status !== 'RUNNING') {
+        throw ApplicationFailure.nonRetryable(`job is ${current?.status ?? 'gone'}, not runnable`, 'JobNotRunnable');
+      }
+      const technique = deps.techniques[plan.technique];
+      if (!technique) throw ApplicationFailure.nonRetryable(`technique ${plan.technique} is not available`, 'JobNotRunnable');
+      try {
+        await deps.politeness.waitForTechniqueSlot(plan.technique, signal);
+        const result = await technique(plan.target, plan.params, {
+          network,
+          signal,
+          heartbeat: (progress) => context.heartbeat(progress),
+          waitForDomainSlot: (kind, domain) => deps.politeness.waitForDomainSlot(kind, domain, signal).then(() => undefined),
+        });
+        context.heartbeat({ stage: 'storing' });
+        const stored = await storeEvidence(deps, plan, attempt, result.evidence);
+        const counts = await deps.knex.transaction((trx) =>
+          deps.repos.findings.upsertMany(
+            plan.workspaceId,
+            plan.jobId,
+            result.findings.map((finding) => ({ ...finding, technique: plan.technique, target_id: plan.targetId })),
+            trx,
+          ),
+        );
+        log.info({ evidence: stored.length, findings_new: counts.new, findings_seen_again: counts.seen_again }, 'technique succeeded');
+        return {
+          evidence: stored.length,
+          evidenceKeys: stored,
+          findingsNew: counts.new,
+          findingsSeenAgain: counts.seen_again,
+          summary: result.summary,
+        };
+      } catch (error) {
+        if (signal.aborted || error instanceof CancelledFailure) throw error;
+        const permanent = error instanceof TechniqueError ? error.failureClass === 'permanent' : false;
+        const message = error instanceof Error ? error.message : String(error);
+        const code = error instanceof TechniqueError ? error.code : 'unexpected';
+        if (!permanent && attempt < plan.policy.maxAttempts) {
+          const delay = Math.min(
+            plan.policy.initialIntervalMs * plan.policy.backoffCoefficient ** (attempt - 1),
+            plan.policy.maximumIntervalMs,
+          );
+          await mirror({ ...plan, to: 'RETRYING', attempt, error: message, nextRetryAt: new Date(Date.now() + delay) });
+        }
+        log.warn({ err: message, code, permanent }, 'technique attempt failed');
+        throw permanent
+          ? ApplicationFailure.nonRetryable(message, 'TechniquePermanentError', { code })
+          : ApplicationFailure.retryable(message, 'TechniqueTransientError', { code });
+      }
+    },
+  };
+}
+
+/** The technique's view of the network settings. */
+export function techniqueNetwork(config: Config): TechniqueNetwork {
+  const t = config.techniques;
+  return {
+    dnsServers: t.dns.servers,
+    dnsTimeoutMs: t.dns.timeoutMs,
+    dnsTries: t.dns.tries,
+    whoisServer: t.whois.server,
+    whoisServerMap: t.whois.serverMap,
+    whoisTimeoutMs: t.whois.timeoutMs,
+    rdapEnabled: t.whois.rdapEnabled,
+    smtpPort: t.smtp.port,
+    smtpHeloName: t.smtp.heloName,
+    smtpMailFrom: t.smtp.mailFrom,
+    smtpTimeoutMs: t.smtp.timeoutMs,
+    portScanConcurrency: t.portScan.concurrency,
+    portScanTimeoutMs: t.portScan.timeoutMs,
+    scanAllowedCidrs: t.scanAllowedCidrs,
+  };
+}

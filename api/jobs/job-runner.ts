@@ -1,0 +1,133 @@
+/**
+ * The API's side of running jobs on Temporal: enqueue starts the job's workflow (workflow id =
+ * job id), cancel signals it, requeue signals-with-start a new run. Each status change is
+ * written through the transition table in the same transaction as its audit row, and the
+ * transaction commits only once Temporal has accepted the call.
+ */
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Knex } from 'knex';
+import type { Config } from '../../core/config';
+import type { JobWorkflowInput } from '../../core/domain/job-execution';
+import { SEARCH_ATTRIBUTES, taskQueueName } from '../../core/domain/temporal';
+import { TECHNIQUES } from '../../core/domain/techniques';
+import { errors } from '../../core/errors';
+import type { Job } from '../../db/models/Job';
+import type { Repositories } from '../../db/repositories';
+import { transitionJob } from '../../db/repositories/job-transitions';
+import { cancelSignal, JOB_WORKFLOW_TYPE, requeueSignal } from '../../workflows/signals';
+
+/** Who is acting, for audit rows and signals. */
+export interface Actor {
+  readonly userId: string;
+  readonly ip: string;
+}
+
+/** Runs, cancels and requeues jobs. */
+export class JobRunner {
+  constructor(
+    private readonly deps: { knex: Knex; repos: Repositories; temporal: Client; config: Config },
+  ) {}
+
+  /** CREATED → QUEUED and the workflow started; any other status answers the job as it is. */
+  async enqueue(workspaceId: string, jobId: string, actor: Actor): Promise<{ job: Job; started: boolean }> {
+    return this.deps.knex.transaction(async (trx) => {
+      const job = await this.lock(trx, workspaceId, jobId);
+      if (job.status !== 'CREATED') return { job, started: false };
+      const outcome = await transitionJob(trx, workspaceId, jobId, { to: 'QUEUED', mode: 'strict' });
+      await this.audit(trx, workspaceId, jobId, 'job.enqueued', actor);
+      const target = await this.deps.repos.targets.find(workspaceId, job.target_id, trx);
+      try {
+        await this.deps.temporal.workflow.start(JOB_WORKFLOW_TYPE, this.startOptions(outcome.job, target?.value ?? ''));
+      } catch (error) {
+        // Started by an earlier call whose commit was lost: the workflow mirrors QUEUED itself.
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw unavailable(error);
+      }
+      return { job: outcome.job, started: true };
+    });
+  }
+
+  /**
+   * CREATED → CANCELLED at once. QUEUED, RUNNING or RETRYING: the cancel signal (who and why)
+   * and a cancellation request go to the workflow, which cancels the running technique through
+   * its heartbeats, mirrors CANCELLED and ends cancelled. A finished job: 409.
+   */
+  async cancel(workspaceId: string, jobId: string, actor: Actor, reason?: string): Promise<{ job: Job; immediate: boolean }> {
+    return this.deps.knex.transaction(async (trx) => {
+      const job = await this.lock(trx, workspaceId, jobId);
+      if (job.status === 'CREATED') {
+        const outcome = await transitionJob(trx, workspaceId, jobId, { to: 'CANCELLED', mode: 'strict', error: `cancelled by ${actor.userId}` });
+        await this.audit(trx, workspaceId, jobId, 'job.cancelled', actor, { reason });
+        return { job: outcome.job, immediate: true };
+      }
+      if (!['QUEUED', 'RUNNING', 'RETRYING'].includes(job.status)) {
+        throw errors.conflict(`A ${job.status} job cannot be cancelled`, { status: job.status });
+      }
+      await this.audit(trx, workspaceId, jobId, 'job.cancel_requested', actor, { reason });
+      const handle = this.deps.temporal.workflow.getHandle(jobId);
+      try {
+        await handle.signal(cancelSignal, { by: actor.userId, reason });
+        await handle.cancel();
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) throw errors.conflict('The job is finishing; try again in a moment');
+        throw unavailable(error);
+      }
+      return { job, immediate: false };
+    });
+  }
+
+  /** FAILED or DEAD_LETTER → QUEUED in a new run (attempts counted afresh), by signal-with-start. */
+  async requeue(workspaceId: string, jobId: string, actor: Actor): Promise<Job> {
+    return this.deps.knex.transaction(async (trx) => {
+      const job = await this.lock(trx, workspaceId, jobId);
+      if (job.status !== 'FAILED' && job.status !== 'DEAD_LETTER') {
+        throw errors.conflict(`Only FAILED or DEAD_LETTER jobs can be requeued; this one is ${job.status}`, { status: job.status });
+      }
+      const outcome = await transitionJob(trx, workspaceId, jobId, { to: 'QUEUED', mode: 'strict' });
+      await this.audit(trx, workspaceId, jobId, 'job.requeued', actor, { run_number: outcome.job.run_number });
+      const target = await this.deps.repos.targets.find(workspaceId, job.target_id, trx);
+      try {
+        await this.deps.temporal.workflow.signalWithStart(JOB_WORKFLOW_TYPE, {
+          ...this.startOptions(outcome.job, target?.value ?? ''),
+          signal: requeueSignal,
+          signalArgs: [{ by: actor.userId, runNumber: outcome.job.run_number }],
+        });
+      } catch (error) {
+        throw unavailable(error);
+      }
+      return outcome.job;
+    });
+  }
+
+  private async lock(trx: Knex.Transaction, workspaceId: string, jobId: string): Promise<Job> {
+    const job = await this.deps.repos.jobs.find(workspaceId, jobId, trx);
+    if (!job) throw errors.notFound('Job');
+    await trx('jobs').where({ id: jobId }).forUpdate().first('id');
+    return (await this.deps.repos.jobs.find(workspaceId, jobId, trx))!;
+  }
+
+  private audit(trx: Knex.Transaction, workspaceId: string, jobId: string, action: string, actor: Actor, details: Record<string, unknown> = {}) {
+    return this.deps.repos.auditLogs.record(workspaceId, { action, entity_type: 'job', entity_id: jobId, actor_id: actor.userId, ip: actor.ip, details }, trx);
+  }
+
+  private startOptions(job: Job, targetValue: string) {
+    const { temporal } = this.deps.config;
+    return {
+      workflowId: job.id,
+      taskQueue: taskQueueName(temporal.taskQueue, TECHNIQUES[job.technique].queueClass),
+      args: [{ jobId: job.id } satisfies JobWorkflowInput] as [JobWorkflowInput],
+      searchAttributes: {
+        [SEARCH_ATTRIBUTES.workspaceId]: [job.workspace_id],
+        [SEARCH_ATTRIBUTES.targetId]: [job.target_id],
+        [SEARCH_ATTRIBUTES.technique]: [job.technique],
+        [SEARCH_ATTRIBUTES.jobStatus]: ['QUEUED'],
+      },
+      memo: { target: targetValue, technique: job.technique, workspace_id: job.workspace_id, run_number: job.run_number },
+    };
+  }
+}
+
+function unavailable(cause: unknown) {
+  const error = errors.unavailable('Temporal did not accept the request; the job is unchanged, try again');
+  (error as { cause?: unknown }).cause = cause;
+  return error;
+}

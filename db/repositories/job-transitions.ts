@@ -1,0 +1,102 @@
+/**
+ * The one function that writes a job's status. Every change goes through the transition table
+ * (core/domain/job-states) and writes its job_events row in the same transaction.
+ *
+ * Two callers, two modes: the API is `strict` (a transition the table does not allow is a 409);
+ * the worker's mirror writes are `mirror` (a retried or late write never moves a job backwards:
+ * a write for an older run or attempt, a repeat, or one the table refuses is ignored).
+ */
+import type { Knex } from 'knex';
+import { canTransition, isFinished, type JobStatus } from '../../core/domain/job-states';
+import { errors } from '../../core/errors';
+import { Job } from '../models/Job';
+import { JobEvent } from '../models/JobEvent';
+
+/** A requested change of status. */
+export interface TransitionRequest {
+  readonly to: JobStatus;
+  readonly mode: 'strict' | 'mirror';
+  /** The run the write belongs to; mirror writes of an older run are ignored. Defaults to the job's. */
+  readonly runNumber?: number;
+  /** The activity attempt (RUNNING, RETRYING); older attempts are ignored. */
+  readonly attempt?: number;
+  readonly error?: string | null;
+  readonly nextRetryAt?: Date | null;
+}
+
+/** What happened: applied, or ignored and why (mirror mode only). */
+export type TransitionOutcome =
+  | { readonly applied: true; readonly job: Job }
+  | { readonly applied: false; readonly job: Job; readonly reason: 'stale' | 'duplicate' | 'not_allowed' };
+
+/** Applies `request` to the job inside `trx` (the row is locked for the rest of it). */
+export async function transitionJob(
+  trx: Knex.Transaction,
+  workspaceId: string,
+  jobId: string,
+  request: TransitionRequest,
+): Promise<TransitionOutcome> {
+  const job = await Job.query(trx).findOne({ workspace_id: workspaceId, id: jobId }).forUpdate();
+  if (!job) throw errors.notFound('Job');
+  const { to } = request;
+  const requeue = job.status !== to && to === 'QUEUED' && (job.status === 'FAILED' || job.status === 'DEAD_LETTER');
+  const runNumber = request.runNumber ?? job.run_number;
+  const attempt = request.attempt ?? job.attempts;
+
+  if (request.mode === 'mirror') {
+    if (runNumber < job.run_number) return { applied: false, job, reason: 'stale' };
+    if ((to === 'RUNNING' || to === 'RETRYING') && attempt < job.attempts) return { applied: false, job, reason: 'stale' };
+    if (to === job.status && attempt === job.attempts) return { applied: false, job, reason: 'duplicate' };
+    // A new attempt while the previous one still shows RUNNING: that attempt was lost with its
+    // worker (or its heartbeat timed out). Its RETRYING is recorded first, so the history says so.
+    if (to === 'RUNNING' && job.status === 'RUNNING' && attempt > job.attempts) {
+      await write(trx, job, 'RETRYING', { attempt: job.attempts, runNumber, error: `attempt ${job.attempts} was lost (worker stopped or heartbeat timed out)` });
+      job.status = 'RETRYING';
+    }
+  }
+  if (!canTransition(job.status, to)) {
+    if (request.mode === 'mirror') return { applied: false, job, reason: 'not_allowed' };
+    throw errors.conflict(`A ${job.status} job cannot become ${to}`, { status: job.status, requested: to });
+  }
+  const updated = await write(trx, job, to, {
+    attempt: requeue ? 0 : attempt,
+    runNumber: requeue ? job.run_number + 1 : runNumber,
+    error: request.error ?? null,
+    nextRetryAt: request.nextRetryAt ?? null,
+  });
+  return { applied: true, job: updated };
+}
+
+async function write(
+  trx: Knex.Transaction,
+  job: Job,
+  to: JobStatus,
+  change: { attempt: number; runNumber: number; error: string | null; nextRetryAt?: Date | null },
+): Promise<Job> {
+  const now = new Date();
+  const newRun = change.runNumber !== job.run_number;
+  const patch: Partial<Job> = {
+    status: to,
+    attempts: change.attempt,
+    run_number: change.runNumber,
+    next_retry_at: to === 'RETRYING' ? (change.nextRetryAt ?? null) : null,
+    updated_at: now,
+  };
+  if (change.error !== null) patch.last_error = change.error;
+  if (newRun) Object.assign(patch, { last_error: null, started_at: null, finished_at: null });
+  if (to === 'QUEUED') patch.queued_at = now;
+  if (to === 'RUNNING' && (newRun || !job.started_at)) patch.started_at = now;
+  if (isFinished(to)) patch.finished_at = now;
+  await trx('jobs').where({ id: job.id }).update(patch);
+  await JobEvent.query(trx).insert({
+    job_id: job.id,
+    workspace_id: job.workspace_id,
+    from_status: job.status,
+    to_status: to,
+    attempt: change.attempt,
+    run_number: change.runNumber,
+    error: change.error,
+    at: now,
+  });
+  return Object.assign(job, patch);
+}

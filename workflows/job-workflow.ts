@@ -1,0 +1,106 @@
+/**
+ * The durable life of one job. The workflow id is the job id; the input is only that id.
+ * The technique runs as an activity under a Temporal retry policy; every state is mirrored
+ * into Postgres, and the workflow's own outcome tells the same story in the Temporal Web UI:
+ * SUCCEEDED completes, FAILED and DEAD_LETTER fail, CANCELLED is cancelled.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import { RetryState } from '@temporalio/common';
+import type { Activities } from '../activities';
+import {
+  NON_RETRYABLE_ERROR_TYPES,
+  type JobPlan,
+  type JobWorkflowInput,
+  type TechniqueOutcome,
+} from '../core/domain/job-execution';
+import type { JobStatus } from '../core/domain/job-states';
+import { SEARCH_ATTRIBUTES } from '../core/domain/temporal';
+import { cancelSignal, requeueSignal, type CancelRequest } from './signals';
+
+// Mirror writes are short database transactions: local activities keep them out of the task
+// queue round trip while still being retried and recorded in history.
+const { loadJobPlan, mirrorJobState } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds', backoffCoefficient: 2 },
+});
+
+/** Runs the job's technique once (with retries) and mirrors each state. */
+export async function jobWorkflow(input: JobWorkflowInput): Promise<TechniqueOutcome> {
+  let cancelRequest: CancelRequest | undefined;
+  const work = new CancellationScope();
+  setHandler(cancelSignal, (request) => {
+    cancelRequest ??= request;
+    work.cancel();
+  });
+  // The requeue signal only accompanies signal-with-start: starting this run is the requeue.
+  setHandler(requeueSignal, () => undefined);
+
+  const plan = await loadJobPlan(input);
+  const setStatus = (status: JobStatus) =>
+    upsertSearchAttributes({
+      [SEARCH_ATTRIBUTES.workspaceId]: [plan.workspaceId],
+      [SEARCH_ATTRIBUTES.targetId]: [plan.targetId],
+      [SEARCH_ATTRIBUTES.technique]: [plan.technique],
+      [SEARCH_ATTRIBUTES.jobStatus]: [status],
+    });
+  const mirror = (to: JobStatus, error?: string) =>
+    CancellationScope.nonCancellable(() =>
+      mirrorJobState({ workspaceId: plan.workspaceId, jobId: plan.jobId, runNumber: plan.runNumber, to, error }),
+    );
+
+  try {
+    // Normally already QUEUED by the API; this closes the window where the workflow started
+    // but the API's commit did not land. A repeat is ignored.
+    await mirror('QUEUED');
+    setStatus('RUNNING');
+    const outcome = await work.run(() => runTechnique(plan));
+    await mirror('SUCCEEDED');
+    setStatus('SUCCEEDED');
+    return outcome;
+  } catch (error) {
+    if (isCancellation(error) || cancelRequest) {
+      const by = cancelRequest ? `cancelled by ${cancelRequest.by}${cancelRequest.reason ? `: ${cancelRequest.reason}` : ''}` : 'cancelled';
+      await mirror('CANCELLED', by);
+      setStatus('CANCELLED');
+      throw error;
+    }
+    if (error instanceof ActivityFailure) {
+      const message = error.cause?.message ?? error.message;
+      if (error.retryState === RetryState.MAXIMUM_ATTEMPTS_REACHED || error.retryState === RetryState.TIMEOUT) {
+        await mirror('FAILED', message);
+        await mirror('DEAD_LETTER', `retries exhausted after ${plan.policy.maxAttempts} attempts: ${message}`);
+        setStatus('DEAD_LETTER');
+        throw ApplicationFailure.nonRetryable(`dead-lettered after ${plan.policy.maxAttempts} attempts: ${message}`, 'JobDeadLettered');
+      }
+      await mirror('FAILED', message);
+      setStatus('FAILED');
+      throw ApplicationFailure.nonRetryable(message, 'JobFailed');
+    }
+    throw error;
+  }
+}
+
+function runTechnique(plan: JobPlan): Promise<TechniqueOutcome> {
+  const { policy } = plan;
+  const { runTechnique: run } = proxyActivities<Activities>({
+    startToCloseTimeout: policy.activityTimeoutMs,
+    heartbeatTimeout: policy.heartbeatTimeoutMs,
+    retry: {
+      maximumAttempts: policy.maxAttempts,
+      initialInterval: policy.initialIntervalMs,
+      backoffCoefficient: policy.backoffCoefficient,
+      maximumInterval: policy.maximumIntervalMs,
+      nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
+    },
+  });
+  return run({ plan });
+}

@@ -1,0 +1,23 @@
+/** Signals the API sends to a job's workflow; shared by both sides. */
+import { defineSignal } from '@temporalio/workflow';
+
+/** Who asked to cancel, and why (recorded in the job's history). */
+export interface CancelRequest {
+  readonly by: string;
+  readonly reason?: string;
+}
+
+/** Who requeued the job, and the run number the requeue opened. */
+export interface RequeueRequest {
+  readonly by: string;
+  readonly runNumber: number;
+}
+
+/** Stop the job: the running technique is cancelled through its heartbeats. */
+export const cancelSignal = defineSignal<[CancelRequest]>('cancel');
+
+/** Run the job again (sent with signal-with-start, which opens a new run of the workflow). */
+export const requeueSignal = defineSignal<[RequeueRequest]>('requeue');
+
+/** The workflow type name the API starts. */
+export const JOB_WORKFLOW_TYPE = 'jobWorkflow';
