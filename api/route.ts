@@ -83,6 +83,9 @@ export function defineRoute<P extends TSchema, Q extends TSchema, B extends TSch
 
 /** The middleware that enforce access rules, built once by the app. */
 export interface AccessMiddleware {
+  /** Verifies the token only (workspace routes load the user together with the membership). */
+  readonly verifyToken: Middleware;
+  /** Verifies the token and loads the user. */
   readonly authenticate: Middleware;
   readonly requireWorkspaceRole: (role: Role) => Middleware;
 }
@@ -96,7 +99,8 @@ export function toKoaPath(path: string): string {
 export function mountRoutes(router: Router, routes: readonly RouteDefinition[], access: AccessMiddleware): void {
   for (const route of routes) {
     const chain: Middleware[] = [];
-    if (route.access !== 'public') chain.push(access.authenticate);
+    if (route.access === 'user') chain.push(access.authenticate);
+    if (route.access !== 'public' && route.access !== 'user') chain.push(access.verifyToken);
     // Ids that are not UUIDs cannot name anything: 404 before any query, never a database error.
     if (route.params) chain.push(validatePart(route.params, 'params', () => errors.notFound('Resource')));
     if (route.access !== 'public' && route.access !== 'user') chain.push(access.requireWorkspaceRole(route.access));

@@ -10,6 +10,8 @@ import type { FieldProblem } from '../core/errors';
 function createAjv(coerceTypes: boolean): Ajv {
   const ajv = new Ajv({ allErrors: true, coerceTypes: coerceTypes ? 'array' : false, useDefaults: true, strict: false });
   addFormats(ajv);
+  // ajv-formats' uuid also admits a "urn:uuid:" prefix, which PostgreSQL refuses (a 500); hyphenated form only.
+  ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
   return ajv;
 }
 

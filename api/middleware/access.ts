@@ -34,11 +34,17 @@ export function createAccessMiddleware(deps: {
     await verifyToken(ctx, () => loadUser(ctx, next));
   };
 
+  // One query answers both "does this user still exist" and "what is their role here".
   const requireWorkspaceRole = (required: Role): Middleware =>
     async function requireWorkspaceRole(ctx, next) {
+      const subject = (ctx.state.claims as { sub?: unknown } | undefined)?.sub;
       const workspaceId = ctx.params.workspace_id;
-      const user = ctx.state.user as AuthUser;
-      const role = workspaceId && UUID.test(workspaceId) ? await deps.workspaces.roleOf(workspaceId, user.id) : undefined;
+      if (typeof subject !== 'string' || !UUID.test(subject)) throw errors.unauthorized('Your session is no longer valid; log in again');
+      const access = await deps.workspaces.accessOf(UUID.test(workspaceId ?? '') ? workspaceId! : null, subject);
+      if (!access) throw errors.unauthorized('Your session is no longer valid; log in again');
+      ctx.state.user = { id: access.user_id, email: access.email } satisfies AuthUser;
+      ctx.state.logger = ctx.state.logger.child({ user_id: access.user_id });
+      const role = access.role ?? undefined;
       if (!role) throw errors.notFound('Workspace');
       if (!roleAtLeast(role, required)) throw errors.forbidden(`This action needs the ${required} role or higher; yours is ${role}`);
       ctx.state.workspace = { id: workspaceId, role };
@@ -46,5 +52,5 @@ export function createAccessMiddleware(deps: {
       await next();
     };
 
-  return { authenticate, requireWorkspaceRole };
+  return { verifyToken, authenticate, requireWorkspaceRole };
 }

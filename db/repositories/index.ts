@@ -1,6 +1,10 @@
 /** Every repository, built from one knex instance. */
 import type { Knex } from 'knex';
 import { AuditLogsRepository } from './audit-logs';
+import { EvidenceRepository } from './evidence';
+import { FindingsRepository } from './findings';
+import { JobsRepository } from './jobs';
+import { TargetsRepository } from './targets';
 import { UsersRepository } from './users';
 import { WorkspacesRepository } from './workspaces';
 
@@ -9,6 +13,10 @@ export interface Repositories {
   readonly users: UsersRepository;
   readonly workspaces: WorkspacesRepository;
   readonly auditLogs: AuditLogsRepository;
+  readonly targets: TargetsRepository;
+  readonly jobs: JobsRepository;
+  readonly findings: FindingsRepository;
+  readonly evidence: EvidenceRepository;
 }
 
 /** Builds the repositories on `knex`. */
@@ -17,5 +25,9 @@ export function createRepositories(knex: Knex): Repositories {
     users: new UsersRepository(knex),
     workspaces: new WorkspacesRepository(knex),
     auditLogs: new AuditLogsRepository(knex),
+    targets: new TargetsRepository(knex),
+    jobs: new JobsRepository(knex),
+    findings: new FindingsRepository(knex),
+    evidence: new EvidenceRepository(knex),
   };
 }

@@ -49,6 +49,19 @@ export class WorkspacesRepository {
     return member?.role;
   }
 
+  /**
+   * The user (if they exist) and their role in the workspace (null for a non-member), in one
+   * query: the access check of every workspace route.
+   */
+  async accessOf(workspaceId: string | null, userId: string): Promise<{ user_id: string; email: string; role: Role | null } | undefined> {
+    return (await this.db('users')
+      .leftJoin('workspace_members', (join) => {
+        join.on('workspace_members.user_id', '=', 'users.id').andOn('workspace_members.workspace_id', '=', this.db.raw('?', [workspaceId]));
+      })
+      .where('users.id', userId)
+      .first('users.id as user_id', 'users.email', 'workspace_members.role')) as { user_id: string; email: string; role: Role | null } | undefined;
+  }
+
   /** Members of the workspace, newest first. */
   listMembers(workspaceId: string, page: PageRequest): Promise<Page<MemberRow>> {
     const query = this.memberQuery(this.db, workspaceId);
