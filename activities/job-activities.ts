@@ -13,14 +13,9 @@ import type { Logger } from '../core/logger';
 import type { EvidenceStore } from '../core/storage/evidence-store';
 import { transitionJob } from '../db/repositories/job-transitions';
 import type { Repositories } from '../db/repositories';
+import type { Politeness } from './rate-limit';
 import { storeEvidence } from './store-evidence';
 import { TechniqueError, type Technique, type TechniqueNetwork } from './techniques/types';
-
-/** Waits for the politeness limiter (shared by every worker) before contacting the outside. */
-export interface Politeness {
-  waitForTechniqueSlot(code: TechniqueCode, signal?: AbortSignal): Promise<number>;
-  waitForDomainSlot(kind: 'whois' | 'smtp', domain: string, signal?: AbortSignal): Promise<number>;
-}
 
 /** What the job activities need. */
 export interface JobActivityDeps {
@@ -92,12 +87,15 @@ export function createJobActivities(deps: JobActivityDeps) {
       const technique = deps.techniques[plan.technique];
       if (!technique) throw ApplicationFailure.nonRetryable(`technique ${plan.technique} is not available`, 'JobNotRunnable');
       try {
-        await deps.politeness.waitForTechniqueSlot(plan.technique, signal);
+        await heartbeatWhile(context, 'waiting for the technique rate limit', deps.politeness.waitForTechniqueSlot(plan.technique, signal));
         const result = await technique(plan.target, plan.params, {
           network,
           signal,
           heartbeat: (progress) => context.heartbeat(progress),
-          waitForDomainSlot: (kind, domain) => deps.politeness.waitForDomainSlot(kind, domain, signal).then(() => undefined),
+          waitForDomainSlot: (kind, domain) =>
+            heartbeatWhile(context, `waiting for the ${kind} rate limit of ${domain}`, deps.politeness.waitForDomainSlot(kind, domain, signal)).then(
+              () => undefined,
+            ),
         });
         context.heartbeat({ stage: 'storing' });
         const stored = await storeEvidence(deps, plan, attempt, result.evidence);
@@ -138,6 +136,16 @@ export function createJobActivities(deps: JobActivityDeps) {
   };
 }
 
+/** Keeps heartbeating while `waiting` runs: waiting for a rate-limit token is not a stall. */
+async function heartbeatWhile<T>(context: Context, stage: string, waiting: Promise<T>): Promise<T> {
+  const timer = setInterval(() => context.heartbeat({ stage }), 1000);
+  try {
+    return await waiting;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 /** The technique's view of the network settings. */
 export function techniqueNetwork(config: Config): TechniqueNetwork {
   const t = config.techniques;
@@ -149,6 +157,7 @@ export function techniqueNetwork(config: Config): TechniqueNetwork {
     whoisServerMap: t.whois.serverMap,
     whoisTimeoutMs: t.whois.timeoutMs,
     rdapEnabled: t.whois.rdapEnabled,
+    rdapBaseUrl: t.whois.rdapBaseUrl,
     smtpPort: t.smtp.port,
     smtpHeloName: t.smtp.heloName,
     smtpMailFrom: t.smtp.mailFrom,

@@ -4,12 +4,16 @@
  * stops polling, lets running activities finish within the grace period, then everything closes.
  */
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import Redis from 'ioredis';
 import { ConfigError, loadConfig, type Config } from '../core/config';
 import { TASK_QUEUE_CLASSES, taskQueueName, type TaskQueueClass } from '../core/domain/temporal';
 import { createLogger } from '../core/logger';
 import { createS3Client, S3EvidenceStore } from '../core/storage/s3-evidence-store';
 import { createKnex } from '../db/knex';
 import { createActivities } from '../activities';
+import { createPoliteness } from '../activities/rate-limit';
+import { TECHNIQUE_REGISTRY } from '../activities/techniques';
+import { createRepositories } from '../db/repositories';
 import { temporalLogger } from './temporal-logger';
 import { workflowSource } from './workflow-source';
 
@@ -24,9 +28,19 @@ async function main(): Promise<void> {
       : {},
   });
   const knex = createKnex(config.database, logger);
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3 });
+  redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
   const evidenceStore = new S3EvidenceStore(createS3Client(config.storage), config.storage.bucket, config.storage.region);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
-  const activities = createActivities({ knex, evidenceStore, logger });
+  const activities = createActivities({
+    config,
+    knex,
+    repos: createRepositories(knex),
+    evidenceStore,
+    logger,
+    politeness: createPoliteness(redis, config.techniques),
+    techniques: TECHNIQUE_REGISTRY,
+  });
   const source = await workflowSource(temporalLogger(logger, 'WARN'));
 
   const workers = await Promise.all(
@@ -52,6 +66,7 @@ async function main(): Promise<void> {
   } finally {
     await connection.close();
     await knex.destroy();
+    redis.disconnect();
     logger.info('worker stopped');
   }
 }

@@ -47,6 +47,8 @@ export interface TechniqueNetwork {
   readonly whoisServerMap: Readonly<Record<string, string>>;
   readonly whoisTimeoutMs: number;
   readonly rdapEnabled: boolean;
+  /** Replaces every RDAP server of the bootstrap when set (tests: a loopback fixture). */
+  readonly rdapBaseUrl?: string;
   readonly smtpPort: number;
   readonly smtpHeloName: string;
   readonly smtpMailFrom: string;

@@ -9,6 +9,8 @@ import { FindingsRepository, type FindingInput } from '../../db/repositories/fin
 const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima', 'mike', 'november', 'oscar', 'papa', 'quebec', 'romeo', 'sierra', 'tango'];
 const SERVICES = ['nginx', 'apache', 'openssh', 'postfix', 'exim', 'iis', 'lighttpd', 'caddy', 'haproxy', 'vsftpd'];
 const TECHNIQUES = ['dns_lookup', 'whois_lookup', 'email_verify', 'port_scan'] as const;
+/** Changes when the shape of the seeded data changes, so an older seed is rebuilt. */
+const SEED_VERSION = 'bench seed v2';
 
 /** A tiny deterministic PRNG (mulberry32). */
 function random(seed: number): () => number {
@@ -59,14 +61,14 @@ export async function seedFindings(knex: Knex, passwordHash: string, count: numb
   const password = 'benchmark passphrase';
   const existing = await knex('users').where({ email }).first('id');
   if (existing) {
-    const workspace = await knex('workspaces').where({ name: 'bench-large' }).first('id');
-    const targets = await knex('targets').where({ workspace_id: workspace.id }).orderBy('value').pluck('id');
-    const total = Number((await knex('findings').where({ workspace_id: workspace.id }).count({ total: '*' }).first())?.total);
-    if (total === count) {
+    const workspace = await knex('workspaces').where({ name: 'bench-large', description: SEED_VERSION }).first('id');
+    const total = workspace ? Number((await knex('findings').where({ workspace_id: workspace.id }).count({ total: '*' }).first())?.total) : 0;
+    if (workspace && total === count) {
       log(`reusing the seeded database (${count} findings)`);
+      const targets = await knex('targets').where({ workspace_id: workspace.id }).orderBy('created_at').pluck('id');
       return { userId: existing.id, email, password, workspaceId: workspace.id, targetIds: targets, findings: count };
     }
-    log(`the database holds ${total} findings, not ${count}: seeding again`);
+    log(`the database holds ${total} findings of this seed, not ${count}: seeding again`);
     await knex.raw('TRUNCATE users, workspaces CASCADE');
   }
   const [user] = await knex('users').insert({ email, password_hash: passwordHash }).returning('id');
@@ -75,7 +77,7 @@ export async function seedFindings(knex: Knex, passwordHash: string, count: numb
   let workspaceId = '';
   let targetIds: string[] = [];
   for (const [name, size] of [['bench-large', count], ['bench-a', 3000], ['bench-b', 3000], ['bench-c', 3000], ['bench-d', 3000]] as const) {
-    const [workspace] = await knex('workspaces').insert({ name, created_by: user.id }).returning('id');
+    const [workspace] = await knex('workspaces').insert({ name, description: SEED_VERSION, created_by: user.id }).returning('id');
     await knex('workspace_members').insert({ workspace_id: workspace.id, user_id: user.id, role: 'ADMIN' });
     const targets = await knex('targets')
       .insert(WORDS.map((word) => ({ workspace_id: workspace.id, type: 'domain', value: `${word}.test`, original_value: `${word}.test` })))
@@ -100,10 +102,14 @@ export async function seedFindings(knex: Knex, passwordHash: string, count: numb
       if (name === 'bench-large' && (offset / batch) % 20 === 0) log(`seeded ${offset + items.length} of ${size} (${Math.round((Date.now() - started) / 1000)} s)`);
     }
   }
-  // Spread first/last sightings over 90 days so date filters and per-day stats have work to do.
-  await knex.raw(`UPDATE findings SET first_seen_at = now() - (abs(hashtext(id::text)) % 90) * interval '1 day',
-    last_seen_at = now() - (abs(hashtext(id::text)) % 30) * interval '1 day'`);
-  await knex.raw('VACUUM ANALYZE findings');
+  // Findings arrive over 90 days in the order they were written, and each was last seen up to a
+  // week after it first was, as a workspace that has been scanned for three months looks.
+  await knex.raw(`UPDATE findings f SET
+      first_seen_at = now() - interval '90 days' * (1 - o.position),
+      last_seen_at = LEAST(now(), now() - interval '90 days' * (1 - o.position) + (abs(hashtext(f.id::text)) % 7) * interval '1 day')
+    FROM (SELECT id, (row_number() OVER (ORDER BY ctid))::float8 / count(*) OVER () AS position FROM findings) o
+    WHERE o.id = f.id`);
+  await knex.raw('VACUUM FULL ANALYZE findings');
   await knex.raw('VACUUM ANALYZE job_findings');
   log(`seeded in ${Math.round((Date.now() - started) / 1000)} s`);
   return { userId: user.id, email, password, workspaceId, targetIds, findings: count };

@@ -121,6 +121,13 @@ SELECT c.job_ok, c.targets_ok,
   (SELECT count(*) FROM upserted WHERE NOT inserted)::int AS seen_again
 FROM checks c`;
 
+/**
+ * How many of the most recently seen matches are ranked. Ranking every match of a common word
+ * in a million findings costs hundreds of milliseconds; investigators look at what is recent,
+ * and a narrower query reaches older findings.
+ */
+export const SEARCH_WINDOW = 1000;
+
 /** Shortest query matched as a substring: trigrams need 3 characters to use the index. */
 export const MIN_SUBSTRING_LENGTH = 3;
 
@@ -129,7 +136,7 @@ export const MIN_SUBSTRING_LENGTH = 3;
  * (served by the trigram index), so "exam" finds "mail.example.com". The rank is ts_rank_cd plus,
  * for a substring hit, the share of the subject the query covers (1 when it is the whole
  * subject): as telling as trigram similarity here and far cheaper when most rows match. It is
- * rounded so the cursor compares exactly. Bindings: the query, then (substring only) the LIKE
+ * rounded so the cursor compares exactly. Only the SEARCH_WINDOW most recently seen matches are ranked. Bindings: the query, then (substring only) the LIKE
  * pattern and the query's length, the workspace, the query, (substring only) the pattern.
  */
 function searchSql(substring: boolean): string {
@@ -140,8 +147,13 @@ function searchSql(substring: boolean): string {
   return `
 SELECT * FROM (
   SELECT ${QUALIFIED.join(', ')}, round(CAST(ts_rank_cd(findings.search, ${tsquery})${bonus} AS numeric), 6) AS rank
-  FROM findings
-  WHERE findings.workspace_id = ? AND ${match}
+  FROM (
+    SELECT ${QUALIFIED.join(', ')}, findings.search
+    FROM findings
+    WHERE findings.workspace_id = ? AND ${match}
+    ORDER BY findings.last_seen_at DESC, findings.id DESC
+    LIMIT ${SEARCH_WINDOW}
+  ) findings
 ) hits`;
 }
 

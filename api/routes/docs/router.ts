@@ -5,7 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Router from '@koa/router';
-import { getAbsoluteFSPath } from 'swagger-ui-dist';
+// The path helper alone: the package's main module loads the whole UI bundle into the API.
+import getAbsoluteFSPath from 'swagger-ui-dist/absolute-path';
 import { version } from '../../../package.json';
 import { buildOpenApiDocument } from '../../openapi';
 import type { RouteDefinition } from '../../route';

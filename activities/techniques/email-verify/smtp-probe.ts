@@ -1,0 +1,131 @@
+/**
+ * The SMTP mailbox probe: EHLO, MAIL FROM, RCPT TO and QUIT with the domain's mail hosts in
+ * preference order, never DATA. Each host is resolved by the scanning guard and contacted at
+ * the addresses it checked, after the politeness limiter's slot for that host. A host that
+ * cannot be reached (refused, timed out, or silent instead of greeting) is skipped; none
+ * reachable is an `unreachable` outcome (port 25 is often blocked), never a verdict about the
+ * mailbox.
+ */
+import { randomBytes } from 'node:crypto';
+import { resolveForConnection } from '../guard';
+import { TechniqueError, transientError, type TechniqueNetwork } from '../types';
+import type { MailHost } from './mail-hosts';
+import { classifyRecipientReply, type SmtpReply } from './smtp-reply';
+import { SmtpSession, SmtpSessionError, type SmtpTranscript } from './smtp-session';
+
+/** What the probe learned. */
+export type ProbeOutcome = 'accepted' | 'rejected' | 'mailbox_full' | 'policy' | 'protocol' | 'no_service' | 'unreachable';
+
+/** The probe's outcome and where it was reached. */
+export interface ProbeResult {
+  readonly outcome: ProbeOutcome;
+  readonly mxHost: string | null;
+  readonly address: string | null;
+  /** The reply that decided the outcome, e.g. "550 5.1.1 User unknown". */
+  readonly reply: string | null;
+  /** Whether a random recipient was accepted too; null when not tested or inconclusive. */
+  readonly catchAll: boolean | null;
+}
+
+/** Settings, cancellation, the transcript to write, and the politeness limiter. */
+export interface ProbeOptions {
+  readonly network: TechniqueNetwork;
+  readonly signal: AbortSignal;
+  readonly catchAllTest: boolean;
+  readonly transcript: SmtpTranscript;
+  waitForDomainSlot(kind: 'smtp', domain: string): Promise<void>;
+}
+
+type Conversation = Pick<ProbeResult, 'outcome' | 'reply' | 'catchAll'>;
+
+function describe(reply: SmtpReply): string {
+  return `${reply.code} ${reply.lines.join(' ')}`.trim().slice(0, 300);
+}
+
+/** A 4xx anywhere means "try later": greylisting, or a server busy right now. */
+function assertNotTemporary(reply: SmtpReply, stage: string): void {
+  if (reply.code >= 400 && reply.code < 500) {
+    const code = stage === 'RCPT TO' ? 'smtp_greylisted' : 'smtp_temporary_failure';
+    throw transientError(code, `the mail server answered ${stage} with ${describe(reply)}; try again later`);
+  }
+}
+
+async function converse(session: SmtpSession, greeting: SmtpReply, recipient: string, domain: string, options: ProbeOptions): Promise<Conversation> {
+  const { smtpHeloName, smtpMailFrom } = options.network;
+  assertNotTemporary(greeting, 'the connection');
+  if (greeting.code !== 220) return { outcome: 'no_service', reply: describe(greeting), catchAll: null };
+  let hello = await session.command(`EHLO ${smtpHeloName}`);
+  if (hello.code >= 500) hello = await session.command(`HELO ${smtpHeloName}`);
+  assertNotTemporary(hello, 'HELO');
+  if (hello.code !== 250) return { outcome: 'no_service', reply: describe(hello), catchAll: null };
+  const mail = await session.command(`MAIL FROM:<${smtpMailFrom}>`);
+  assertNotTemporary(mail, 'MAIL FROM');
+  if (mail.code !== 250) return { outcome: 'policy', reply: describe(mail), catchAll: null };
+
+  const rcpt = await session.command(`RCPT TO:<${recipient}>`);
+  assertNotTemporary(rcpt, 'RCPT TO');
+  const status = classifyRecipientReply(rcpt);
+  if (status !== 'accepted' || !options.catchAllTest) {
+    const outcome = status === 'temporary' ? 'protocol' : status;
+    return { outcome, reply: describe(rcpt), catchAll: null };
+  }
+  // A recipient nobody has: accepted too means the server accepts everything.
+  const random = await session.command(`RCPT TO:<verify-${randomBytes(6).toString('hex')}@${domain}>`);
+  const randomStatus = classifyRecipientReply(random);
+  const catchAll = randomStatus === 'accepted' ? true : randomStatus === 'rejected' ? false : null;
+  return { outcome: 'accepted', reply: describe(rcpt), catchAll };
+}
+
+/**
+ * Runs a conversation. Undefined when the server never completed its greeting (silent, too
+ * slow, or hung up): that port does not serve SMTP to us, like a refused one. After the greeting,
+ * a timeout or a lost connection is retryable; a broken reply is a protocol-error outcome.
+ */
+async function talk(session: SmtpSession, recipient: string, domain: string, options: ProbeOptions): Promise<Conversation | undefined> {
+  let greeted = false;
+  try {
+    const greeting = await session.readReply();
+    greeted = true;
+    return await converse(session, greeting, recipient, domain, options);
+  } catch (error) {
+    if (!(error instanceof SmtpSessionError)) throw error;
+    if (error.kind === 'protocol') return { outcome: 'protocol', reply: error.message, catchAll: null };
+    if (!greeted) return undefined;
+    const code = error.kind === 'timeout' ? 'smtp_timeout' : 'smtp_connection_lost';
+    throw transientError(code, `SMTP session failed: ${error.message}`, error);
+  } finally {
+    await session.quit();
+  }
+}
+
+/** Probes `recipient` at the first of `hosts` that accepts a connection. */
+export async function probeMailbox(recipient: string, domain: string, hosts: readonly MailHost[], options: ProbeOptions): Promise<ProbeResult> {
+  const { network, signal, transcript } = options;
+  let dnsFailure: TechniqueError | undefined;
+  for (const host of hosts) {
+    await options.waitForDomainSlot('smtp', host.exchange);
+    let addresses: string[];
+    try {
+      addresses = await resolveForConnection(host.exchange, network, signal);
+    } catch (error) {
+      // The guard's refusal is final; a host without addresses is skipped like a dead one.
+      if (!(error instanceof TechniqueError) || error.code === 'guard_refused') throw error;
+      transcript.note(`${host.exchange}: ${error.message}`);
+      if (error.failureClass === 'transient') dnsFailure = error;
+      continue;
+    }
+    for (const address of addresses) {
+      let session: SmtpSession;
+      try {
+        session = await SmtpSession.connect(address, network.smtpPort, { timeoutMs: network.smtpTimeoutMs, signal, transcript });
+      } catch (error) {
+        if (error instanceof SmtpSessionError) continue;
+        throw error;
+      }
+      const conversation = await talk(session, recipient, domain, options);
+      if (conversation) return { ...conversation, mxHost: host.exchange, address };
+    }
+  }
+  if (dnsFailure) throw dnsFailure;
+  return { outcome: 'unreachable', mxHost: null, address: null, reply: null, catchAll: null };
+}
