@@ -74,6 +74,22 @@ describe('network guard', () => {
     assert.match(violations[0] as string, /192\.0\.2\.1 port 80/);
   });
 
+  it('refuses a connect made directly on a libuv TCP handle, as the port scanner does', () => {
+    type Handle = { connect(...args: unknown[]): number; connect6(...args: unknown[]): number; close(): void };
+    type TcpWrap = { TCP: new (type: number) => Handle; TCPConnectWrap: new () => object; constants: { SOCKET: number } };
+    const binding = (process as unknown as { binding(name: string): TcpWrap }).binding('tcp_wrap');
+    const handle = new binding.TCP(binding.constants.SOCKET);
+    try {
+      assert.throws(() => handle.connect(new binding.TCPConnectWrap(), '192.0.2.1', 80), NetworkGuardError);
+      assert.throws(() => handle.connect6(new binding.TCPConnectWrap(), '2001:db8::1', 80), NetworkGuardError);
+    } finally {
+      handle.close();
+    }
+    const violations = takeNetworkViolations();
+    assert.equal(violations.length, 2);
+    assert.match(violations[0] as string, /192\.0\.2\.1 port 80/);
+  });
+
   it('refuses to connect to a hostname, which would need the system resolver', async () => {
     assert.throws(() => net.connect({ host: 'example.com', port: 443 }), { code: 'ERR_NETWORK_GUARD' });
     assert.throws(() => tls.connect({ host: 'example.com', port: 443 }), NetworkGuardError);

@@ -143,6 +143,24 @@ function patchSockets(): void {
       ? `UDP connect to ${address} port ${String(port)}`
       : undefined;
   patch(dgram.Socket.prototype, 'connect', guarded(udpConnect, throwError));
+  // The libuv TCP handle is where every TCP connect ends up, net.Socket's and the port scanner's
+  // direct use of the handle alike, with the address already resolved.
+  const handles = tcpHandlePrototype();
+  if (handles) {
+    const tcpConnect: Check = (_self, [, address, port]) =>
+      typeof address === 'string' && !isAllowedHost(address) ? `TCP connect to ${address} port ${String(port)}` : undefined;
+    patch(handles, 'connect', guarded(tcpConnect, throwError));
+    patch(handles, 'connect6', guarded(tcpConnect, throwError));
+  }
+}
+
+function tcpHandlePrototype(): object | undefined {
+  try {
+    const binding = (process as unknown as { binding(name: string): { TCP?: { prototype: object } } }).binding('tcp_wrap');
+    return binding.TCP?.prototype;
+  } catch {
+    return undefined;
+  }
 }
 
 function serverHost(server: string): string {

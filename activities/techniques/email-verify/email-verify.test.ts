@@ -97,9 +97,16 @@ describe('email_verify against the DNS and SMTP fixtures', () => {
   it('calls an existing mailbox deliverable after EHLO, MAIL FROM, RCPT TO and QUIT, never DATA', async () => {
     const server = await smtp();
     const ctx = context(server.port);
+    const asked = dns.queries.length;
     const result = await emailVerify(email('alice@example.test'), probe, ctx);
 
     assert.equal(result.summary.verdict, 'deliverable');
+    // The MX host is resolved once, by the guard, and the probe connects to what it checked.
+    assert.deepEqual(dns.queries.slice(asked).map((query) => `${query.name} ${query.type}`).sort(), [
+      'example.test MX',
+      'mx.example.test A',
+      'mx.example.test AAAA',
+    ]);
     assert.deepEqual(verdictOf(result), {
       verdict: 'deliverable',
       reasons: ['mailbox_accepted'],
