@@ -126,7 +126,7 @@ FROM checks c`;
  * in a million findings costs hundreds of milliseconds; investigators look at what is recent,
  * and a narrower query reaches older findings.
  */
-export const SEARCH_WINDOW = 1000;
+export const SEARCH_WINDOW = 500;
 
 /** Shortest query matched as a substring: trigrams need 3 characters to use the index. */
 export const MIN_SUBSTRING_LENGTH = 3;
