@@ -8,13 +8,17 @@ import { testConfig } from './test-env';
 let bundle: Promise<{ code: string }> | undefined;
 let runtimeInstalled = false;
 
+/** Installs the SDK runtime once, before any worker or native connection exists. */
+export function installTestRuntime(): void {
+  if (runtimeInstalled) return;
+  // Tests fail workflows on purpose; the SDK would log each at WARN.
+  Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: 'ERROR', forward: {} } } });
+  runtimeInstalled = true;
+}
+
 /** The workflows bundle, built on first use. */
 export function workflowBundle(): Promise<{ code: string }> {
-  if (!runtimeInstalled) {
-    // Tests fail workflows on purpose; the SDK would log each at WARN.
-    Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: 'ERROR', forward: {} } } });
-    runtimeInstalled = true;
-  }
+  installTestRuntime();
   bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
   return bundle;
 }
@@ -32,6 +36,7 @@ export interface TestWorker {
 export async function createTestWorker(activities: WorkerOptions['activities'], options: Partial<WorkerOptions> = {}): Promise<TestWorker> {
   const config = testConfig();
   const taskQueue = `test-${randomUUID()}`;
+  installTestRuntime();
   const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
   const worker = await Worker.create({
     connection: nativeConnection,

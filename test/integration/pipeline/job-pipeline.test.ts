@@ -1,0 +1,214 @@
+import assert from 'node:assert/strict';
+import { createHash, randomUUID } from 'node:crypto';
+import { startTestApi, type TestApi } from '../../helpers/api';
+import { createWorkspaceCast, type WorkspaceCast } from '../../helpers/actors';
+import { openTestClients, resetState, type TestClients } from '../../helpers/clients';
+import { startDnsServer, type DnsServer } from '../../fixture-servers/dns-server';
+import { startPipelineWorker, type PipelineWorker } from '../../helpers/pipeline-worker';
+
+type Job = { id: string; status: string; run_number: number; attempts: number; last_error: string | null; next_retry_at: string | null; temporal_ui_url: string };
+type JobEvent = { from_status: string | null; to_status: string; attempt: number; run_number: number; error: string | null };
+
+/**
+ * The whole system: the real API enqueues, the real worker runs the real techniques against
+ * loopback fixtures, Postgres, S3 and the Temporal dev server are real.
+ */
+describe('the job pipeline', function () {
+  this.timeout(120000);
+  let dns: DnsServer;
+  let clients: TestClients;
+  let api: TestApi;
+  let worker: PipelineWorker;
+  let cast: WorkspaceCast;
+
+  before(async () => {
+    dns = await startDnsServer({
+      zone: [
+        { name: 'example.test', type: 'A', data: '127.0.0.1', ttl: 300 },
+        { name: 'example.test', type: 'MX', data: { preference: 10, exchange: 'mail.example.test' }, ttl: 300 },
+        { name: 'example.test', type: 'TXT', data: ['v=spf1 -all'], ttl: 300 },
+        { name: 'internal.test', type: 'A', data: '10.0.0.1', ttl: 300 },
+      ],
+    });
+    clients = await openTestClients({
+      TEMPORAL_TASK_QUEUE: `pipeline-${randomUUID().slice(0, 8)}`,
+      DNS_SERVERS: dns.address,
+      DNS_TIMEOUT_MS: '300',
+      DNS_TRIES: '1',
+      SCAN_ALLOWED_CIDRS: '127.0.0.1/32',
+      JOB_MAX_ATTEMPTS: '3',
+      JOB_RETRY_INITIAL_MS: '100',
+      JOB_RETRY_BACKOFF: '1',
+      JOB_RETRY_MAX_INTERVAL_MS: '100',
+      JOB_HEARTBEAT_TIMEOUT_MS: '5000',
+      JOB_RETRY_OVERRIDES: '{}',
+      TECHNIQUE_RATE_LIMITS: '',
+    });
+    api = await startTestApi(clients);
+    worker = await startPipelineWorker(clients);
+  });
+
+  after(async () => {
+    await worker?.shutdown();
+    await api?.close();
+    await clients?.close();
+    await dns?.close();
+  });
+
+  beforeEach(async () => {
+    await resetState(clients);
+    dns.script.servfail = false;
+    dns.script.dropFirst = 0;
+    cast = await createWorkspaceCast(api.url, 'pipeline');
+  });
+
+  const base = () => `/workspaces/${cast.workspaceId}`;
+
+  async function createJob(domain: string, technique: string, params: Record<string, unknown> = {}): Promise<Job> {
+    const target = await cast.analyst.call<{ id: string }>('POST', `${base()}/targets/domain`, { value: domain });
+    const job = await cast.analyst.call<Job>('POST', `${base()}/jobs`, { target_id: target.body.id, technique, params });
+    assert.equal(job.status, 201, JSON.stringify(job.body));
+    return job.body;
+  }
+
+  async function waitForStatus(jobId: string, statuses: string[], timeoutMs = 60000): Promise<Job> {
+    const deadline = Date.now() + timeoutMs;
+    let job: Job | undefined;
+    while (Date.now() < deadline) {
+      job = (await cast.viewer.call<Job>('GET', `${base()}/jobs/${jobId}`)).body;
+      if (statuses.includes(job.status)) return job;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`job ${jobId} is ${job?.status}, not ${statuses.join('/')}`);
+  }
+
+  async function events(jobId: string): Promise<JobEvent[]> {
+    return (await cast.viewer.call<{ items: JobEvent[] }>('GET', `${base()}/jobs/${jobId}/events?limit=200`)).body.items;
+  }
+
+  async function workflowStatus(jobId: string): Promise<{ status: string; jobStatus: unknown }> {
+    const { Client } = await import('@temporalio/client');
+    const client = new Client({ connection: clients.temporal, namespace: clients.config.temporal.namespace });
+    const handle = client.workflow.getHandle(jobId);
+    await handle.result().catch(() => undefined);
+    const description = await handle.describe();
+    return { status: description.status.name, jobStatus: description.searchAttributes.OsintJobStatus?.[0] };
+  }
+
+  it('runs a dns_lookup to SUCCEEDED, stores its evidence and findings, and Temporal agrees', async () => {
+    const job = await createJob('example.test', 'dns_lookup');
+    const enqueued = await cast.analyst.call<Job>('POST', `${base()}/jobs/${job.id}/enqueue`);
+    assert.equal(enqueued.status, 202);
+    assert.equal(enqueued.body.status, 'QUEUED');
+    assert.ok(enqueued.body.temporal_ui_url.endsWith(`/workflows/${job.id}`));
+
+    await waitForStatus(job.id, ['SUCCEEDED']);
+    assert.deepEqual((await events(job.id)).map((event) => event.to_status), ['CREATED', 'QUEUED', 'RUNNING', 'SUCCEEDED']);
+
+    const evidence = await clients.knex('evidence').where({ job_id: job.id });
+    assert.ok(evidence.length >= 1);
+    for (const row of evidence) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of await clients.evidenceStore.get(row.object_key)) chunks.push(chunk as Buffer);
+      assert.equal(createHash('sha256').update(Buffer.concat(chunks)).digest('hex'), row.sha256);
+      assert.ok(row.object_key.startsWith(`${cast.workspaceId}/`));
+    }
+    const findings = await cast.viewer.call<{ items: { finding_type: string; data: { value?: unknown } }[] }>('GET', `${base()}/jobs/${job.id}/findings`);
+    assert.ok(findings.body.items.some((finding) => finding.finding_type === 'dns_record' && JSON.stringify(finding.data).includes('127.0.0.1')));
+    assert.deepEqual(await workflowStatus(job.id), { status: 'COMPLETED', jobStatus: 'SUCCEEDED' });
+  });
+
+  it('answers a second enqueue with the job as it is, and starts no second workflow', async () => {
+    const job = await createJob('example.test', 'dns_lookup');
+    const [first, second] = await Promise.all([
+      cast.analyst.call<Job>('POST', `${base()}/jobs/${job.id}/enqueue`),
+      cast.analyst.call<Job>('POST', `${base()}/jobs/${job.id}/enqueue`),
+    ]);
+    assert.deepEqual([first.status, second.status].sort(), [200, 202]);
+    await waitForStatus(job.id, ['SUCCEEDED']);
+    const queued = (await events(job.id)).filter((event) => event.to_status === 'QUEUED');
+    assert.equal(queued.length, 1);
+  });
+
+  it('shows RETRYING with the attempt, error and next retry time after a SERVFAIL, then succeeds on the next attempt', async () => {
+    dns.script.servfail = true;
+    const job = await createJob('example.test', 'dns_lookup');
+    await cast.analyst.call('POST', `${base()}/jobs/${job.id}/enqueue`);
+    const retryingJob = await waitForStatus(job.id, ['RETRYING']);
+    assert.equal(retryingJob.attempts, 1);
+    assert.match(retryingJob.last_error ?? '', /SERVFAIL/i);
+    assert.ok(retryingJob.next_retry_at, 'the time of the next attempt is shown');
+    dns.script.servfail = false;
+    const done = await waitForStatus(job.id, ['SUCCEEDED', 'FAILED', 'DEAD_LETTER']);
+    assert.equal(done.status, 'SUCCEEDED');
+    const history = await events(job.id);
+    assert.deepEqual(history.map((event) => event.to_status), ['CREATED', 'QUEUED', 'RUNNING', 'RETRYING', 'RUNNING', 'SUCCEEDED']);
+    const retrying = history[3]!;
+    assert.equal(retrying.attempt, 1);
+    assert.match(retrying.error ?? '', /SERVFAIL/i);
+    assert.equal(history[4]!.attempt, 2);
+  });
+
+  it('ends FAILED without retrying when the scanning guard refuses the target', async () => {
+    const job = await createJob('internal.test', 'port_scan', { ports: [22, 80] });
+    await cast.analyst.call('POST', `${base()}/jobs/${job.id}/enqueue`);
+    const failed = await waitForStatus(job.id, ['FAILED', 'DEAD_LETTER', 'SUCCEEDED']);
+    assert.equal(failed.status, 'FAILED');
+    assert.match(failed.last_error ?? '', /10\.0\.0\.1/);
+    assert.deepEqual((await events(job.id)).map((event) => event.to_status), ['CREATED', 'QUEUED', 'RUNNING', 'FAILED']);
+    assert.deepEqual(await workflowStatus(job.id), { status: 'FAILED', jobStatus: 'FAILED' });
+  });
+
+  it('dead-letters through FAILED when retries run out, then a requeue succeeds in run 2', async () => {
+    dns.script.servfail = true;
+    const job = await createJob('example.test', 'dns_lookup');
+    await cast.analyst.call('POST', `${base()}/jobs/${job.id}/enqueue`);
+    const dead = await waitForStatus(job.id, ['DEAD_LETTER', 'SUCCEEDED']);
+    assert.equal(dead.status, 'DEAD_LETTER');
+    const history = (await events(job.id)).map((event) => event.to_status);
+    assert.deepEqual(history.slice(-2), ['FAILED', 'DEAD_LETTER']);
+    assert.equal(history.filter((status) => status === 'RUNNING').length, 3);
+    assert.deepEqual(await workflowStatus(job.id), { status: 'FAILED', jobStatus: 'DEAD_LETTER' });
+
+    dns.script.servfail = false;
+    const requeued = await cast.analyst.call<Job>('POST', `${base()}/jobs/${job.id}/requeue`);
+    assert.equal(requeued.status, 202);
+    assert.equal(requeued.body.run_number, 2);
+    const succeeded = await waitForStatus(job.id, ['SUCCEEDED', 'DEAD_LETTER', 'FAILED']);
+    assert.equal(succeeded.status, 'SUCCEEDED');
+    assert.equal(succeeded.run_number, 2);
+    const run2 = (await events(job.id)).filter((event) => event.run_number === 2).map((event) => event.to_status);
+    assert.deepEqual(run2, ['QUEUED', 'RUNNING', 'SUCCEEDED']);
+    assert.deepEqual(await workflowStatus(job.id), { status: 'COMPLETED', jobStatus: 'SUCCEEDED' });
+  });
+
+  it('refuses to requeue a job that has not failed, and to cancel a finished one, with 409', async () => {
+    const job = await createJob('example.test', 'dns_lookup');
+    assert.equal((await cast.analyst.call('POST', `${base()}/jobs/${job.id}/requeue`)).status, 409);
+    await cast.analyst.call('POST', `${base()}/jobs/${job.id}/enqueue`);
+    await waitForStatus(job.id, ['SUCCEEDED']);
+    assert.equal((await cast.analyst.call('POST', `${base()}/jobs/${job.id}/cancel`)).status, 409);
+  });
+
+  it('cancels a CREATED job at once, without any workflow', async () => {
+    const job = await createJob('example.test', 'dns_lookup');
+    const cancelled = await cast.analyst.call<Job>('POST', `${base()}/jobs/${job.id}/cancel`);
+    assert.equal(cancelled.status, 200);
+    assert.equal(cancelled.body.status, 'CANCELLED');
+    assert.deepEqual((await events(job.id)).map((event) => event.to_status), ['CREATED', 'CANCELLED']);
+  });
+
+  it('cancels a running job through its workflow: the job ends CANCELLED and so does the workflow', async () => {
+    dns.script.dropFirst = 1_000_000; // the lookup hangs until cancelled
+    const job = await createJob('example.test', 'dns_lookup');
+    await cast.analyst.call('POST', `${base()}/jobs/${job.id}/enqueue`);
+    await waitForStatus(job.id, ['RUNNING', 'RETRYING']);
+    const started = Date.now();
+    const cancel = await cast.analyst.call<Job>('POST', `${base()}/jobs/${job.id}/cancel`, { reason: 'wrong target' });
+    assert.equal(cancel.status, 202);
+    const cancelled = await waitForStatus(job.id, ['CANCELLED'], 15000);
+    assert.ok(Date.now() - started < 10000);
+    assert.match(cancelled.last_error ?? '', /wrong target/);
+    assert.deepEqual(await workflowStatus(job.id), { status: 'CANCELLED', jobStatus: 'CANCELLED' });
+  });
+});
