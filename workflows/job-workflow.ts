@@ -8,6 +8,8 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
+  condition,
   isCancellation,
   proxyActivities,
   proxyLocalActivities,
@@ -26,9 +28,16 @@ import type { JobStatus } from '../core/domain/job-states';
 import { SEARCH_ATTRIBUTES } from '../core/domain/temporal';
 import { cancelSignal, requeueSignal, type CancelRequest } from './signals';
 
-// Mirror writes are short database transactions: local activities keep them out of the task
-// queue round trip while still being retried and recorded in history.
-const { loadJobPlan, mirrorJobState } = proxyLocalActivities<Activities>({
+// Loading the job only reads, so it runs as a local activity (no task queue round trip).
+const { loadJobPlan } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds', backoffCoefficient: 2 },
+});
+
+// Mirror writes are regular activities on purpose: a local activity runs before its workflow
+// task commits, so a task that is then discarded (new events arrived meanwhile) would leave a
+// write behind that the replayed workflow may contradict.
+const { mirrorJobState } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds', backoffCoefficient: 2 },
 });
@@ -71,7 +80,10 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<TechniqueOut
       const by = cancelRequest ? `cancelled by ${cancelRequest.by}${cancelRequest.reason ? `: ${cancelRequest.reason}` : ''}` : 'cancelled';
       await mirror('CANCELLED', by);
       setStatus('CANCELLED');
-      throw error;
+      // The API's cancellation request follows its signal; ending after it makes the workflow
+      // end cancelled, as the job did, even if the technique failed meanwhile.
+      await untilCancellationRequested();
+      throw isCancellation(error) ? error : new CancelledFailure(by);
     }
     if (error instanceof ActivityFailure) {
       const message = error.cause?.message ?? error.message;
@@ -86,6 +98,16 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<TechniqueOut
       throw ApplicationFailure.nonRetryable(message, 'JobFailed');
     }
     throw error;
+  }
+}
+
+async function untilCancellationRequested(): Promise<void> {
+  const root = CancellationScope.current();
+  if (root.consideredCancelled) return;
+  try {
+    await condition(() => root.consideredCancelled, '1 minute');
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
   }
 }
 

@@ -211,4 +211,36 @@ describe('the job pipeline', function () {
     assert.match(cancelled.last_error ?? '', /wrong target/);
     assert.deepEqual(await workflowStatus(job.id), { status: 'CANCELLED', jobStatus: 'CANCELLED' });
   });
+
+  it('leaves Postgres and Temporal agreeing on every job after 20 jobs with random cancels and requeues', async () => {
+    let seed = 42;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const jobs: Job[] = [];
+    for (let index = 0; index < 20; index += 1) {
+      jobs.push(
+        index % 4 === 3
+          ? await createJob('internal.test', 'port_scan', { ports: [1000 + index] })
+          : await createJob(`host-${index}.example.test`, 'dns_lookup'),
+      );
+    }
+    await Promise.all(jobs.map((job) => cast.analyst.call('POST', `${base()}/jobs/${job.id}/enqueue`)));
+    for (const job of jobs) {
+      if (random() < 0.3) await cast.analyst.call('POST', `${base()}/jobs/${job.id}/cancel`);
+    }
+    const finished = ['SUCCEEDED', 'FAILED', 'DEAD_LETTER', 'CANCELLED'];
+    for (const job of jobs) {
+      const state = await waitForStatus(job.id, finished);
+      if ((state.status === 'FAILED' || state.status === 'DEAD_LETTER') && random() < 0.7) {
+        assert.equal((await cast.analyst.call('POST', `${base()}/jobs/${job.id}/requeue`)).status, 202);
+        if (random() < 0.3) await cast.analyst.call('POST', `${base()}/jobs/${job.id}/cancel`);
+      }
+    }
+    const expected: Record<string, string> = { SUCCEEDED: 'COMPLETED', FAILED: 'FAILED', DEAD_LETTER: 'FAILED', CANCELLED: 'CANCELLED' };
+    for (const job of jobs) {
+      const { status: temporalStatus, jobStatus } = await workflowStatus(job.id);
+      const row = await waitForStatus(job.id, finished);
+      assert.equal(temporalStatus, expected[row.status], `job ${job.id}: Postgres ${row.status}, Temporal ${temporalStatus}`);
+      assert.equal(jobStatus, row.status, `job ${job.id}: search attribute ${String(jobStatus)}, Postgres ${row.status}`);
+    }
+  });
 });
