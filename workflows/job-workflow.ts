@@ -10,6 +10,7 @@ import {
   CancellationScope,
   CancelledFailure,
   condition,
+  continueAsNew,
   isCancellation,
   proxyActivities,
   proxyLocalActivities,
@@ -26,7 +27,7 @@ import {
 } from '../core/domain/job-execution';
 import type { JobStatus } from '../core/domain/job-states';
 import { SEARCH_ATTRIBUTES } from '../core/domain/temporal';
-import { cancelSignal, requeueSignal, type CancelRequest } from './signals';
+import { cancelSignal, requeueSignal, type CancelRequest, type RequeueRequest } from './signals';
 
 // Loading the job only reads, so it runs as a local activity (no task queue round trip).
 const { loadJobPlan } = proxyLocalActivities<Activities>({
@@ -50,10 +51,17 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<TechniqueOut
     cancelRequest ??= request;
     work.cancel();
   });
-  // The requeue signal only accompanies signal-with-start: starting this run is the requeue.
-  setHandler(requeueSignal, () => undefined);
+  // A requeue normally starts a new run (signal-with-start on a closed workflow). One that
+  // reaches this run while it is still ending, after its FAILED was mirrored, opens the new run
+  // from here with continue-as-new. The requeue that started this run is recognised by its run number.
+  let requeue: RequeueRequest | undefined;
+  setHandler(requeueSignal, (request) => {
+    requeue = request;
+  });
 
-  const plan = await loadJobPlan(input);
+  // Not cancellable: a cancellation that arrives before the first task must still be mirrored,
+  // and mirroring needs the plan.
+  const plan = await CancellationScope.nonCancellable(() => loadJobPlan(input));
   const setStatus = (status: JobStatus) =>
     upsertSearchAttributes({
       [SEARCH_ATTRIBUTES.workspaceId]: [plan.workspaceId],
@@ -91,10 +99,12 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<TechniqueOut
         await mirror('FAILED', message);
         await mirror('DEAD_LETTER', `retries exhausted after ${plan.policy.maxAttempts} attempts: ${message}`);
         setStatus('DEAD_LETTER');
+        if (requeue && requeue.runNumber > plan.runNumber) await continueAsNew<typeof jobWorkflow>(input);
         throw ApplicationFailure.nonRetryable(`dead-lettered after ${plan.policy.maxAttempts} attempts: ${message}`, 'JobDeadLettered');
       }
       await mirror('FAILED', message);
       setStatus('FAILED');
+      if (requeue && requeue.runNumber > plan.runNumber) await continueAsNew<typeof jobWorkflow>(input);
       throw ApplicationFailure.nonRetryable(message, 'JobFailed');
     }
     throw error;
