@@ -76,19 +76,34 @@ function encodeCursor(row: Record<string, unknown>, key: SortKey): string {
   const column = bareColumn(key.column);
   const sortValue = column === idColumn ? null : row[column];
   const encoded = sortValue instanceof Date ? sortValue.toISOString() : sortValue;
-  return Buffer.from(JSON.stringify([encoded, row[idColumn]])).toString('base64url');
+  return encodeCursorValues([encoded, row[idColumn]]);
 }
 
-function decodeCursor(cursor: string, key: SortKey): [unknown, string | number] {
-  const invalid = () => errors.validation([{ field: 'query.cursor', message: 'is not a cursor this endpoint gave out' }]);
+/** An opaque cursor holding the sort key of a row. */
+export function encodeCursorValues(values: readonly unknown[]): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url');
+}
+
+/** The error every malformed cursor gets. */
+export function invalidCursor() {
+  return errors.validation([{ field: 'query.cursor', message: 'is not a cursor this endpoint gave out' }]);
+}
+
+/** The `length` values of a cursor made by encodeCursorValues; throws invalidCursor otherwise. */
+export function decodeCursorValues(cursor: string, length: number): unknown[] {
   let decoded: unknown;
   try {
     decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw invalid();
+    throw invalidCursor();
   }
-  if (!Array.isArray(decoded) || decoded.length !== 2) throw invalid();
-  const [sortValue, id] = decoded as [unknown, unknown];
+  if (!Array.isArray(decoded) || decoded.length !== length) throw invalidCursor();
+  return decoded;
+}
+
+function decodeCursor(cursor: string, key: SortKey): [unknown, string | number] {
+  const invalid = invalidCursor;
+  const [sortValue, id] = decodeCursorValues(cursor, 2) as [unknown, unknown];
   // Ids are serial numbers when rows are ordered by the id alone, UUIDs otherwise; a value of
   // the other kind (or out of range) would only make the database complain with a 500.
   if (typeof id !== 'string' && typeof id !== 'number') throw invalid();

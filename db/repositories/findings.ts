@@ -5,7 +5,7 @@
 import type { Knex } from 'knex';
 import { errors } from '../../core/errors';
 import { findingFingerprint } from '../../core/hashing';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, paginate, type Page, type PageRequest } from '../pagination';
+import { decodeCursorValues, DEFAULT_PAGE_SIZE, encodeCursorValues, invalidCursor, MAX_PAGE_SIZE, paginate, type Page, type PageRequest } from '../pagination';
 
 /** A finding as stored, without its generated search vector. */
 export interface FindingRow {
@@ -309,19 +309,12 @@ const RANK = /^\d{1,12}(\.\d{1,6})?$/;
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 function encodeSearchCursor(hit: SearchHit): string {
-  return Buffer.from(JSON.stringify([hit.rank, hit.last_seen_at.toISOString(), hit.id])).toString('base64url');
+  return encodeCursorValues([hit.rank, hit.last_seen_at.toISOString(), hit.id]);
 }
 
 function decodeSearchCursor(cursor: string): [string, Date, string] {
-  const invalid = () => errors.validation([{ field: 'query.cursor', message: 'is not a cursor this endpoint gave out' }]);
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid();
-  }
-  if (!Array.isArray(decoded) || decoded.length !== 3) throw invalid();
-  const [rank, seen, id] = decoded as unknown[];
+  const invalid = invalidCursor;
+  const [rank, seen, id] = decodeCursorValues(cursor, 3);
   if (typeof rank !== 'string' || !RANK.test(rank)) throw invalid();
   if (typeof seen !== 'string' || !ISO.test(seen) || Number.isNaN(Date.parse(seen))) throw invalid();
   if (typeof id !== 'string' || !UUID.test(id)) throw invalid();
