@@ -76,8 +76,8 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<TechniqueOut
 
   try {
     // Normally already QUEUED by the API; this closes the window where the workflow started
-    // but the API's commit did not land. A repeat is ignored.
-    await mirror('QUEUED');
+    // but the API's commit had not landed when the plan was read.
+    if (plan.status !== 'QUEUED') await mirror('QUEUED');
     setStatus('RUNNING');
     const outcome = await work.run(() => runTechnique(plan));
     await mirror('SUCCEEDED');

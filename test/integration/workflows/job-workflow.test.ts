@@ -21,7 +21,7 @@ function stubs(technique: (attempt: number) => Promise<TechniqueOutcome>) {
     target: { type: 'domain', value: 'example.test' },
     technique: 'dns_lookup',
     params: {},
-    status: 'QUEUED',
+    status: 'CREATED',
     runNumber: 1,
     policy: POLICY,
   };

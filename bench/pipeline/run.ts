@@ -1,0 +1,155 @@
+/**
+ * bench/pipeline: 1,000 dns_lookup jobs created, enqueued and run to SUCCEEDED through the real
+ * API and worker processes (against the loopback DNS fixture), side by side with 1,000 bare
+ * workflows running one no-op activity on the same Temporal server with the same worker
+ * settings. Prints jobs per second and p50/p95 of enqueue-to-finished for both, and the ratio.
+ *
+ *   npm run bench:pipeline      (BENCH_JOBS=200 for a quicker run)
+ */
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { loadConfig } from '../../core/config';
+import { createKnex, migrateToLatest } from '../../db/knex';
+import { startProcess, waitUntil } from '../../scripts/stack/process';
+import { loadStackSettings } from '../../scripts/stack/settings';
+import { ensureStack } from '../../scripts/stack/stack';
+import { testEnvironment } from '../../scripts/stack/test-environment';
+import { startDnsServer } from '../../test/fixture-servers/dns-server';
+import { ms, percentile, printTable } from '../lib/measure';
+
+const ROOT = path.resolve(__dirname, '../..');
+const JOBS = Number(process.env.BENCH_JOBS ?? 1000);
+const CONCURRENCY = 50;
+const API_PORT = 18090;
+
+function say(line: string): void {
+  console.log(`bench     | ${line}`);
+}
+
+/** Runs `task` over `items` with at most `limit` at once. */
+async function pool<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: limit }, async () => {
+    while (next < items.length) await task(items[next++]!);
+  }));
+}
+
+async function main(): Promise<void> {
+  const dns = await startDnsServer({ zone: [{ name: 'bench.test', type: 'A', data: '127.0.0.1', ttl: 60 }] });
+  const base = testEnvironment(process.env);
+  const database = new URL(base.DATABASE_URL!);
+  database.pathname = '/osint_bench_pipeline';
+  const queue = `bench-${randomUUID().slice(0, 8)}`;
+  const env: NodeJS.ProcessEnv = {
+    ...base,
+    DATABASE_URL: database.toString(),
+    API_PORT: String(API_PORT),
+    LOG_LEVEL: 'warn',
+    TEMPORAL_TASK_QUEUE: queue,
+    DNS_SERVERS: dns.address,
+    TECHNIQUE_RATE_LIMITS: '',
+    WORKER_METRICS_PORT: '0',
+  };
+  const stack = await ensureStack({ settings: loadStackSettings(env), profile: 'test', log: say });
+  const config = loadConfig(env);
+  const knex = createKnex({ ...config.database, poolMax: 4 });
+  await migrateToLatest(knex);
+  await knex.raw('TRUNCATE users, workspaces CASCADE');
+  const spawnTs = (name: string, entry: string) =>
+    startProcess(name, process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, entry)], { env, cwd: ROOT, sink: { kind: 'console' } });
+  const api = spawnTs('api', 'api/server.ts');
+  const worker = spawnTs('worker', 'worker/index.ts');
+  const connection = await Connection.connect({ address: config.temporal.address });
+  try {
+    const url = `http://127.0.0.1:${API_PORT}`;
+    await waitUntil('api', () => fetch(`${url}/healthz`).then((response) => response.ok), { timeoutMs: 60000, process: api });
+    const call = async <T>(method: string, route: string, token?: string, body?: unknown): Promise<T> => {
+      const response = await fetch(`${url}${route}`, {
+        method,
+        headers: { ...(token && { Authorization: `Bearer ${token}` }), ...(body !== undefined && { 'Content-Type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      if (response.status >= 300) throw new Error(`${method} ${route}: ${response.status} ${await response.text()}`);
+      return (await response.json()) as T;
+    };
+    const { access_token: token } = await call<{ access_token: string }>('POST', '/auth/register', undefined, { email: 'pipeline@example.test', password: 'benchmark passphrase' });
+    const workspace = await call<{ id: string }>('POST', '/workspaces', token, { name: 'pipeline' });
+    say(`creating ${JOBS} targets and jobs`);
+    const jobIds: string[] = [];
+    await pool(Array.from({ length: JOBS }, (_, index) => index), CONCURRENCY, async (index) => {
+      // A target per job (the fixture answers NXDOMAIN for all but bench.test, which is a result too).
+      const target = await call<{ id: string }>('POST', `/workspaces/${workspace.id}/targets/domain`, token, { value: `host-${index}.bench.test` });
+      const job = await call<{ id: string }>('POST', `/workspaces/${workspace.id}/jobs`, token, { target_id: target.id, technique: 'dns_lookup' });
+      jobIds.push(job.id);
+    });
+    say('enqueueing and running');
+    const enqueuedAt = new Map<string, number>();
+    const started = Date.now();
+    await pool(jobIds, CONCURRENCY, async (id) => {
+      enqueuedAt.set(id, Date.now());
+      await call('POST', `/workspaces/${workspace.id}/jobs/${id}/enqueue`, token);
+    });
+    await waitUntil('all jobs finished', async () => Number((await knex('jobs').whereNot('status', 'SUCCEEDED').count({ n: '*' }).first())?.n) === 0, {
+      timeoutMs: 30 * 60000,
+      intervalMs: 500,
+    });
+    const rows = await knex('jobs').select('id', 'finished_at');
+    const ours = rows.map((row: { id: string; finished_at: Date }) => row.finished_at.getTime() - enqueuedAt.get(row.id)!);
+    const oursSeconds = (Math.max(...rows.map((row: { finished_at: Date }) => row.finished_at.getTime())) - started) / 1000;
+
+    say(`running ${JOBS} bare workflows`);
+    const bareQueue = `${queue}-bare`;
+    const native = await NativeConnection.connect({ address: config.temporal.address });
+    const bareWorker = await Worker.create({
+      connection: native,
+      namespace: config.temporal.namespace,
+      taskQueue: bareQueue,
+      workflowsPath: require.resolve('./bare-workflow'),
+      activities: { noop: async () => undefined },
+      maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
+    });
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const bare: number[] = [];
+    const bareStarted = Date.now();
+    // Measured as ours is: every workflow started (50 starts at a time), then each timed from
+    // its start to its completion.
+    await bareWorker.runUntil(
+      (async () => {
+        const runs: Promise<void>[] = [];
+        await pool(Array.from({ length: JOBS }, (_, index) => index), CONCURRENCY, async () => {
+          const begun = Date.now();
+          const handle = await client.workflow.start('bareWorkflow', { workflowId: randomUUID(), taskQueue: bareQueue });
+          runs.push(handle.result().then(() => void bare.push(Date.now() - begun)));
+        });
+        await Promise.all(runs);
+      })(),
+    );
+    const bareSeconds = (Date.now() - bareStarted) / 1000;
+    await native.close();
+
+    console.log('');
+    console.log(`pipeline: ${JOBS} jobs, ${CONCURRENCY} enqueued at a time; times in ms`);
+    printTable(
+      ['run', 'jobs/s', 'p50 enqueue→done', 'p95 enqueue→done'],
+      [
+        ['ours: API + worker, dns_lookup', (JOBS / oursSeconds).toFixed(1), ms(percentile(ours, 0.5)), ms(percentile(ours, 0.95))],
+        ['bare workflow, one no-op activity', (JOBS / bareSeconds).toFixed(1), ms(percentile(bare, 0.5)), ms(percentile(bare, 0.95))],
+      ],
+    );
+    const ratio = JOBS / oursSeconds / (JOBS / bareSeconds);
+    console.log(`\nthroughput ratio ours/bare: ${ratio.toFixed(2)} (goal ≥ 0.7: ${ratio >= 0.7 ? 'MET' : 'MISSED'})`);
+  } finally {
+    await connection.close();
+    await Promise.all([api.stop(), worker.stop()]);
+    await knex.destroy();
+    await dns.close();
+    await stack.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
