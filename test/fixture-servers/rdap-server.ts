@@ -4,7 +4,7 @@
  * Clients reach it through the RDAP base-URL override (RDAP_BASE_URL).
  */
 import http from 'node:http';
-import type net from 'node:net';
+import { listenTracked } from './listen';
 
 /** How the server departs from the protocol; undefined answers normally. */
 export type RdapMisbehaviour =
@@ -41,7 +41,6 @@ export async function startRdapServer(options: RdapServerOptions = {}): Promise<
   const host = options.host ?? '127.0.0.1';
   const domains = new Map(Object.entries(options.domains ?? {}).map(([name, body]) => [name.toLowerCase(), body]));
   const requests: string[] = [];
-  const sockets = new Set<net.Socket>();
 
   const server = http.createServer((request, response) => {
     const path = request.url ?? '/';
@@ -58,22 +57,7 @@ export async function startRdapServer(options: RdapServerOptions = {}): Promise<
     const body = domains.get(decodeURIComponent(name).toLowerCase());
     return body === undefined ? send(404, rdapError(404, 'Not Found')) : send(200, body);
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const { port } = server.address() as net.AddressInfo;
-  let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }));
+  const { port, close } = await listenTracked(server, host, options.port);
   return { host, port, baseUrl: `http://${host}:${port}/`, requests, domains, close };
 }
 

@@ -3,6 +3,7 @@
  * transcript of every command. It never accepts DATA, so a test can prove no mail was sent.
  */
 import net from 'node:net';
+import { listenTracked } from './listen';
 
 /** Scripted replies and where to listen. */
 export interface SmtpServerOptions {
@@ -55,7 +56,6 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
   const mailboxes = new Set((options.mailboxes ?? []).map((mailbox) => mailbox.toLowerCase()));
   const rcptAttempts = new Map<string, number>();
   const transcript: SmtpTranscriptEntry[] = [];
-  const sockets = new Set<net.Socket>();
   let sessions = 0;
 
   const recipientReply = (argument: string): string => {
@@ -106,8 +106,6 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
   };
 
   const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     const session: Session = { id: (sessions += 1), greeted: false, inTransaction: false };
     let pending = '';
@@ -128,16 +126,6 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const { port } = server.address() as net.AddressInfo;
-  let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }));
+  const { port, close } = await listenTracked(server, host, options.port);
   return { host, port, transcript, close };
 }

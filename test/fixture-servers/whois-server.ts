@@ -3,6 +3,7 @@
  * or misbehaves as scripted. Several instances form a referral chain (IANA → registry → registrar).
  */
 import net from 'node:net';
+import { listenTracked } from './listen';
 
 /** How the server departs from the protocol; undefined answers normally. */
 export type WhoisMisbehaviour =
@@ -44,7 +45,6 @@ export async function startWhoisServer(options: WhoisServerOptions = {}): Promis
   const host = options.host ?? '127.0.0.1';
   const responses = new Map(Object.entries(options.responses ?? {}).map(([key, text]) => [key.toLowerCase(), text]));
   const queries: string[] = [];
-  const sockets = new Set<net.Socket>();
   const timers = new Set<NodeJS.Timeout>();
 
   const answer = (socket: net.Socket, query: string) => {
@@ -65,8 +65,6 @@ export async function startWhoisServer(options: WhoisServerOptions = {}): Promis
 
   // Half-open, so a client that shuts down its side does not end a silent or dripping answer.
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     let pending = '';
     const finish = (query: string) => {
@@ -85,18 +83,9 @@ export async function startWhoisServer(options: WhoisServerOptions = {}): Promis
     socket.on('data', onData).on('end', onEnd);
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
+  const { port, close } = await listenTracked(server, host, options.port, () => {
+    for (const timer of timers) clearInterval(timer);
   });
-  const { port } = server.address() as net.AddressInfo;
-  let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= new Promise<void>((resolve) => {
-      for (const timer of timers) clearInterval(timer);
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }));
   return { host, port, queries, responses, close };
 }
 
