@@ -12,7 +12,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { dnsLookup } from '../../activities/techniques/dns-lookup';
-import type { TechniqueContext, TechniqueNetwork } from '../../activities/techniques/types';
+import type { TechniqueNetwork } from '../../activities/techniques/types';
+import { testNetwork } from '../../test/helpers/technique-context';
+import { benchContext } from './context';
 import { startDnsServer, type ZoneRecord } from '../../test/fixture-servers/dns-server';
 import type { BenchRow } from './types';
 
@@ -45,26 +47,17 @@ function zone(hosts: readonly string[]): ZoneRecord[] {
 }
 
 function network(server: string): TechniqueNetwork {
-  return {
+  return testNetwork({
     dnsServers: [server],
     dnsTimeoutMs: 2000,
-    dnsTries: 2,
     whoisServer: '127.0.0.1:9',
-    whoisServerMap: {},
     whoisTimeoutMs: 5000,
-    rdapEnabled: false,
-    smtpPort: 25,
     smtpHeloName: 'bench.test',
     smtpMailFrom: 'probe@bench.test',
     smtpTimeoutMs: 5000,
     portScanConcurrency: 100,
     portScanTimeoutMs: 500,
-    scanAllowedCidrs: ['127.0.0.1/32'],
-  };
-}
-
-function context(net: TechniqueNetwork): TechniqueContext {
-  return { network: net, signal: new AbortController().signal, heartbeat: () => undefined, waitForDomainSlot: async () => undefined };
+  });
 }
 
 /** name → sorted "TYPE TTL value" lines, the common ground of both tools. */
@@ -83,7 +76,7 @@ async function ours(hosts: readonly string[], net: TechniqueNetwork, parallel: n
   const started = performance.now();
   const worker = async () => {
     for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
-      const result = await dnsLookup({ type: 'domain', value: name }, {}, context(net));
+      const result = await dnsLookup({ type: 'domain', value: name }, {}, benchContext(net));
       for (const finding of result.findings) add(answers, name, `${String(finding.data.record_type)} ${String(finding.data.ttl)} ${String(finding.data.value)}`);
     }
   };

@@ -8,7 +8,9 @@
  */
 import { execFile } from 'node:child_process';
 import { emailVerify } from '../../activities/techniques/email-verify';
-import type { TechniqueContext, TechniqueNetwork } from '../../activities/techniques/types';
+import type { TechniqueNetwork } from '../../activities/techniques/types';
+import { testNetwork } from '../../test/helpers/technique-context';
+import { benchContext } from './context';
 import { startDnsServer } from '../../test/fixture-servers/dns-server';
 import { startSmtpServer } from '../../test/fixture-servers/smtp-server';
 import type { BenchRow } from './types';
@@ -24,27 +26,19 @@ const MAIL_FROM = 'probe@bench.test';
 const SWAKS_NO_RECIPIENT = 24;
 
 function network(dnsServer: string, smtpPort: number): TechniqueNetwork {
-  return {
+  return testNetwork({
     dnsServers: [dnsServer],
     dnsTimeoutMs: 1000,
     dnsTries: 1,
     whoisServer: '127.0.0.1:9',
-    whoisServerMap: {},
     whoisTimeoutMs: 5000,
-    rdapEnabled: false,
     smtpPort,
     smtpHeloName: HELO,
     smtpMailFrom: MAIL_FROM,
     smtpTimeoutMs: 5000,
     portScanConcurrency: 100,
     portScanTimeoutMs: 500,
-    scanAllowedCidrs: ['127.0.0.1/32'],
-  };
-}
-
-/** A context without politeness waits: the benchmark measures the protocol, not the limiter. */
-function context(net: TechniqueNetwork): TechniqueContext {
-  return { network: net, signal: new AbortController().signal, heartbeat: () => undefined, waitForDomainSlot: async () => undefined };
+  });
 }
 
 function swaks(port: number, to: string): Promise<number> {
@@ -79,7 +73,7 @@ export async function bench(): Promise<BenchRow[]> {
       [UNKNOWN, 'undeliverable', SWAKS_NO_RECIPIENT],
     ] as const) {
       const ours = await timed(N, async () => {
-        const result = await emailVerify({ type: 'email', value: address }, { smtp_probe: true, catch_all_test: false }, context(net));
+        const result = await emailVerify({ type: 'email', value: address }, { smtp_probe: true, catch_all_test: false }, benchContext(net));
         return result.summary.verdict;
       });
       const theirs = await timed(N, () => swaks(smtp.port, address));

@@ -8,7 +8,9 @@
 import { execFile } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { portScan } from '../../activities/techniques/port-scan';
-import type { TechniqueContext, TechniqueNetwork } from '../../activities/techniques/types';
+import type { TechniqueNetwork } from '../../activities/techniques/types';
+import { testNetwork } from '../../test/helpers/technique-context';
+import { benchContext } from './context';
 import { startDnsServer } from '../../test/fixture-servers/dns-server';
 import { startTcpPorts, type TcpPorts } from '../../test/fixture-servers/tcp-ports';
 import type { BenchRow } from './types';
@@ -20,26 +22,16 @@ const KNOWN_OPEN = 8;
 const TARGET = 'scan.bench.test';
 
 function network(dnsServer: string): TechniqueNetwork {
-  return {
+  return testNetwork({
     dnsServers: [dnsServer],
     dnsTimeoutMs: 1000,
-    dnsTries: 2,
     whoisServer: '127.0.0.1:9',
-    whoisServerMap: {},
     whoisTimeoutMs: 5000,
-    rdapEnabled: false,
-    smtpPort: 25,
     smtpHeloName: 'bench.test',
     smtpMailFrom: 'probe@bench.test',
     smtpTimeoutMs: 5000,
     portScanConcurrency: CONCURRENCY,
-    portScanTimeoutMs: 1000,
-    scanAllowedCidrs: ['127.0.0.1/32'],
-  };
-}
-
-function context(net: TechniqueNetwork): TechniqueContext {
-  return { network: net, signal: new AbortController().signal, heartbeat: () => undefined, waitForDomainSlot: async () => undefined };
+  });
 }
 
 /** Opens KNOWN_OPEN ports at random inside a 1,000-port window below the ephemeral range. */
@@ -59,7 +51,7 @@ async function openKnownPorts(): Promise<{ fixture: TcpPorts; low: number; high:
 
 async function ours(net: TechniqueNetwork, params: { ports?: string[]; preset?: 'all' }): Promise<{ ms: number; open: number[] }> {
   const started = performance.now();
-  const result = await portScan({ type: 'domain', value: TARGET }, { ...params, concurrency: CONCURRENCY }, context(net));
+  const result = await portScan({ type: 'domain', value: TARGET }, { ...params, concurrency: CONCURRENCY }, benchContext(net));
   return { ms: performance.now() - started, open: result.findings.map((finding) => finding.data.port as number) };
 }
 

@@ -8,7 +8,9 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { whoisLookup } from '../../activities/techniques/whois-lookup';
-import type { TechniqueContext, TechniqueNetwork } from '../../activities/techniques/types';
+import type { TechniqueNetwork } from '../../activities/techniques/types';
+import { testNetwork } from '../../test/helpers/technique-context';
+import { benchContext } from './context';
 import { startWhoisServer } from '../../test/fixture-servers/whois-server';
 import type { BenchRow } from './types';
 
@@ -16,27 +18,18 @@ const N = Number(process.env.BENCH_WHOIS_N ?? 200);
 const DOMAIN = 'example-holdings.test';
 
 function network(server: string): TechniqueNetwork {
-  return {
+  return testNetwork({
     dnsServers: ['127.0.0.1:9'],
     dnsTimeoutMs: 1000,
     dnsTries: 1,
     whoisServer: server,
-    whoisServerMap: {},
     whoisTimeoutMs: 5000,
-    rdapEnabled: false,
-    smtpPort: 25,
     smtpHeloName: 'bench.test',
     smtpMailFrom: 'probe@bench.test',
     smtpTimeoutMs: 5000,
     portScanConcurrency: 100,
     portScanTimeoutMs: 500,
-    scanAllowedCidrs: ['127.0.0.1/32'],
-  };
-}
-
-/** A context without politeness waits: the benchmark measures the protocol, not the limiter. */
-function context(net: TechniqueNetwork): TechniqueContext {
-  return { network: net, signal: new AbortController().signal, heartbeat: () => undefined, waitForDomainSlot: async () => undefined };
+  });
 }
 
 function whoisCli(port: number): Promise<string> {
@@ -65,7 +58,7 @@ export async function bench(): Promise<BenchRow[]> {
   try {
     const net = network(`127.0.0.1:${server.port}`);
     const ours = await timed(N, async () => {
-      const result = await whoisLookup({ type: 'domain', value: DOMAIN }, {}, context(net));
+      const result = await whoisLookup({ type: 'domain', value: DOMAIN }, {}, benchContext(net));
       return result.summary.registrar as string | null;
     });
     const theirs = await timed(N, async () => /^\s*Registrar:\s*(.+?)\s*$/m.exec(await whoisCli(server.port))?.[1] ?? null);
