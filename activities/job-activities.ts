@@ -79,10 +79,12 @@ export function createJobActivities(deps: JobActivityDeps) {
       const { attempt } = context.info;
       const signal = context.cancellationSignal;
       const log = deps.logger.child({ job_id: plan.jobId, workflow_id: context.info.workflowExecution?.workflowId, attempt });
-      const runnable = await mirror({ ...plan, to: 'RUNNING', attempt });
-      const current = await deps.repos.jobs.find(plan.workspaceId, plan.jobId);
-      if (!runnable && current?.status !== 'RUNNING') {
-        throw ApplicationFailure.nonRetryable(`job is ${current?.status ?? 'gone'}, not runnable`, 'JobNotRunnable');
+      if (!(await mirror({ ...plan, to: 'RUNNING', attempt }))) {
+        // Not applied: a repeat of this attempt's RUNNING is fine; any other state is not runnable.
+        const current = await deps.repos.jobs.find(plan.workspaceId, plan.jobId);
+        if (current?.status !== 'RUNNING') {
+          throw ApplicationFailure.nonRetryable(`job is ${current?.status ?? 'gone'}, not runnable`, 'JobNotRunnable');
+        }
       }
       const technique = deps.techniques[plan.technique];
       if (!technique) throw ApplicationFailure.nonRetryable(`technique ${plan.technique} is not available`, 'JobNotRunnable');

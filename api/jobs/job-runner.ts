@@ -99,10 +99,9 @@ export class JobRunner {
   }
 
   private async lock(trx: Knex.Transaction, workspaceId: string, jobId: string): Promise<Job> {
-    const job = await this.deps.repos.jobs.find(workspaceId, jobId, trx);
+    const job = await this.deps.repos.jobs.find(workspaceId, jobId, trx, { forUpdate: true });
     if (!job) throw errors.notFound('Job');
-    await trx('jobs').where({ id: jobId }).forUpdate().first('id');
-    return (await this.deps.repos.jobs.find(workspaceId, jobId, trx))!;
+    return job;
   }
 
   private audit(trx: Knex.Transaction, workspaceId: string, jobId: string, action: string, actor: Actor, details: Record<string, unknown> = {}) {

@@ -58,9 +58,10 @@ export class JobsRepository {
     return { job, created: true };
   }
 
-  /** The job, if it is in the workspace. */
-  async find(workspaceId: string, jobId: string, trx?: Knex.Transaction): Promise<Job | undefined> {
-    return await Job.query(trx ?? this.db).findOne({ workspace_id: workspaceId, id: jobId });
+  /** The job, if it is in the workspace; `forUpdate` locks its row until `trx` ends. */
+  async find(workspaceId: string, jobId: string, trx?: Knex.Transaction, options: { forUpdate?: boolean } = {}): Promise<Job | undefined> {
+    const query = Job.query(trx ?? this.db).findOne({ workspace_id: workspaceId, id: jobId });
+    return await (options.forUpdate ? query.forUpdate() : query);
   }
 
   /**
