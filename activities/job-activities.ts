@@ -7,7 +7,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { Knex } from 'knex';
 import type { Config } from '../core/config';
-import type { JobPlan, JobWorkflowInput, MirrorRequest, RunTechniqueInput, TechniqueOutcome } from '../core/domain/job-execution';
+import type { JobPlan, JobWorkflowInput, MirrorRequest, MirrorResult, RunTechniqueInput, TechniqueResult } from '../core/domain/job-execution';
 import type { TechniqueCode } from '../core/domain/techniques';
 import type { Logger } from '../core/logger';
 import type { EvidenceStore } from '../core/storage/evidence-store';
@@ -32,18 +32,18 @@ export interface JobActivityDeps {
 export function createJobActivities(deps: JobActivityDeps) {
   const network = techniqueNetwork(deps.config);
 
-  async function mirror(request: MirrorRequest & { attempt?: number; nextRetryAt?: Date }): Promise<boolean> {
-    const outcome = await deps.knex.transaction((trx) =>
-      transitionJob(trx, request.workspaceId, request.jobId, {
+  async function mirror(request: MirrorRequest & { attempt?: number; nextRetryAt?: Date }, trx?: Knex.Transaction): Promise<MirrorResult> {
+    const write = (t: Knex.Transaction) =>
+      transitionJob(t, request.workspaceId, request.jobId, {
         to: request.to,
         mode: 'mirror',
         runNumber: request.runNumber,
         attempt: request.attempt,
         error: request.error ?? null,
         nextRetryAt: request.nextRetryAt ?? null,
-      }),
-    );
-    return outcome.applied;
+      });
+    const outcome = await (trx ? write(trx) : deps.knex.transaction(write));
+    return { applied: outcome.applied, status: outcome.job.status, runNumber: outcome.job.run_number };
   }
 
   return {
@@ -65,26 +65,27 @@ export function createJobActivities(deps: JobActivityDeps) {
       };
     },
 
-    /** Mirrors a state the workflow reached; a repeat or late write is ignored. */
-    async mirrorJobState(request: MirrorRequest): Promise<boolean> {
+    /** Mirrors a state the workflow reached; a repeat or late write is ignored. Answers the job's status. */
+    async mirrorJobState(request: MirrorRequest): Promise<MirrorResult> {
       return mirror(request);
     },
 
     /**
-     * One attempt of the technique. Mirrors RUNNING at its start and, when it fails with
-     * attempts left, RETRYING with the error and the time of the next attempt.
+     * One attempt of the technique. Mirrors RUNNING at its start; records the findings and
+     * SUCCEEDED in one transaction; when it fails with attempts left, mirrors RETRYING with the
+     * error and the time of the next attempt.
      */
-    async runTechnique({ plan }: RunTechniqueInput): Promise<TechniqueOutcome> {
+    async runTechnique({ plan }: RunTechniqueInput): Promise<TechniqueResult> {
       const context = Context.current();
       const { attempt } = context.info;
       const signal = context.cancellationSignal;
       const log = deps.logger.child({ job_id: plan.jobId, workflow_id: context.info.workflowExecution?.workflowId, attempt });
-      if (!(await mirror({ ...plan, to: 'RUNNING', attempt }))) {
-        // Not applied: a repeat of this attempt's RUNNING is fine; any other state is not runnable.
-        const current = await deps.repos.jobs.find(plan.workspaceId, plan.jobId);
-        if (current?.status !== 'RUNNING') {
-          throw ApplicationFailure.nonRetryable(`job is ${current?.status ?? 'gone'}, not runnable`, 'JobNotRunnable');
-        }
+      const running = await mirror({ ...plan, to: 'RUNNING', attempt });
+      // Not applied: a repeat of this attempt's RUNNING is fine, and a SUCCEEDED of this run means
+      // an earlier attempt recorded the results but its completion was lost; nothing else runs.
+      if (!running.applied && running.status === 'SUCCEEDED' && running.runNumber === plan.runNumber) return null;
+      if (!running.applied && running.status !== 'RUNNING') {
+        throw ApplicationFailure.nonRetryable(`job is ${running.status}, not runnable`, 'JobNotRunnable');
       }
       const technique = deps.techniques[plan.technique];
       if (!technique) throw ApplicationFailure.nonRetryable(`technique ${plan.technique} is not available`, 'JobNotRunnable');
@@ -101,14 +102,17 @@ export function createJobActivities(deps: JobActivityDeps) {
         });
         context.heartbeat({ stage: 'storing' });
         const stored = await storeEvidence(deps, plan, attempt, result.evidence);
-        const counts = await deps.knex.transaction((trx) =>
-          deps.repos.findings.upsertMany(
+        const counts = await deps.knex.transaction(async (trx) => {
+          // The job row is locked first: a cancellation mirrored meanwhile wins, and nothing is recorded.
+          const finished = await mirror({ ...plan, to: 'SUCCEEDED', attempt }, trx);
+          if (!finished.applied) throw ApplicationFailure.nonRetryable(`job is ${finished.status}, its results are not recorded`, 'JobNotRunnable');
+          return deps.repos.findings.upsertMany(
             plan.workspaceId,
             plan.jobId,
             result.findings.map((finding) => ({ ...finding, technique: plan.technique, target_id: plan.targetId })),
             trx,
-          ),
-        );
+          );
+        });
         log.info({ evidence: stored.length, findings_new: counts.new, findings_seen_again: counts.seen_again }, 'technique succeeded');
         return {
           evidence: stored.length,
@@ -118,7 +122,7 @@ export function createJobActivities(deps: JobActivityDeps) {
           summary: result.summary,
         };
       } catch (error) {
-        if (signal.aborted || error instanceof CancelledFailure) throw error;
+        if (signal.aborted || error instanceof CancelledFailure || error instanceof ApplicationFailure) throw error;
         const permanent = error instanceof TechniqueError ? error.failureClass === 'permanent' : false;
         const message = error instanceof Error ? error.message : String(error);
         const code = error instanceof TechniqueError ? error.code : 'unexpected';

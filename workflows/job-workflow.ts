@@ -23,7 +23,9 @@ import {
   NON_RETRYABLE_ERROR_TYPES,
   type JobPlan,
   type JobWorkflowInput,
-  type TechniqueOutcome,
+  type JobWorkflowResult,
+  type MirrorResult,
+  type TechniqueResult,
 } from '../core/domain/job-execution';
 import type { JobStatus } from '../core/domain/job-states';
 import { SEARCH_ATTRIBUTES } from '../core/domain/temporal';
@@ -35,16 +37,18 @@ const { loadJobPlan } = proxyLocalActivities<Activities>({
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds', backoffCoefficient: 2 },
 });
 
-// Mirror writes are regular activities on purpose: a local activity runs before its workflow
-// task commits, so a task that is then discarded (new events arrived meanwhile) would leave a
-// write behind that the replayed workflow may contradict.
+// The states the workflow decides (QUEUED when the API's write was missed, FAILED, DEAD_LETTER,
+// CANCELLED) are mirrored by regular activities: a local activity runs before its workflow task
+// commits, so a task that is then discarded would leave a write the replay may contradict.
+// RUNNING, RETRYING and SUCCEEDED are written by the technique activity itself, SUCCEEDED in the
+// transaction that records the findings: the happy path costs one activity and two workflow tasks.
 const { mirrorJobState } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds', backoffCoefficient: 2 },
 });
 
 /** Runs the job's technique once (with retries) and mirrors each state. */
-export async function jobWorkflow(input: JobWorkflowInput): Promise<TechniqueOutcome> {
+export async function jobWorkflow(input: JobWorkflowInput): Promise<JobWorkflowResult> {
   let cancelRequest: CancelRequest | undefined;
   const work = new CancellationScope();
   setHandler(cancelSignal, (request) => {
@@ -69,24 +73,29 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<TechniqueOut
       [SEARCH_ATTRIBUTES.technique]: [plan.technique],
       [SEARCH_ATTRIBUTES.jobStatus]: [status],
     });
-  const mirror = (to: JobStatus, error?: string) =>
+  const mirror = (to: JobStatus, error?: string): Promise<MirrorResult> =>
     CancellationScope.nonCancellable(() =>
       mirrorJobState({ workspaceId: plan.workspaceId, jobId: plan.jobId, runNumber: plan.runNumber, to, error }),
     );
+  // The technique committed its results (and SUCCEEDED) before the workflow learnt it, e.g. just
+  // before a cancellation reached it: the workflow follows the job.
+  const succeededMeanwhile = (state: MirrorResult): boolean => !state.applied && state.status === 'SUCCEEDED';
+  const succeeded = (outcome: TechniqueResult): JobWorkflowResult => {
+    setStatus('SUCCEEDED');
+    return { status: 'SUCCEEDED', outcome };
+  };
 
   try {
     // Normally already QUEUED by the API; this closes the window where the workflow started
     // but the API's commit had not landed when the plan was read.
     if (plan.status !== 'QUEUED') await mirror('QUEUED');
     setStatus('RUNNING');
-    const outcome = await work.run(() => runTechnique(plan));
-    await mirror('SUCCEEDED');
-    setStatus('SUCCEEDED');
-    return outcome;
+    return succeeded(await work.run(() => runTechnique(plan)));
   } catch (error) {
     if (isCancellation(error) || cancelRequest) {
       const by = cancelRequest ? `cancelled by ${cancelRequest.by}${cancelRequest.reason ? `: ${cancelRequest.reason}` : ''}` : 'cancelled';
-      await mirror('CANCELLED', by);
+      const cancelled = await mirror('CANCELLED', by);
+      if (succeededMeanwhile(cancelled)) return succeeded(null);
       setStatus('CANCELLED');
       // The API's cancellation request follows its signal; ending after it makes the workflow
       // end cancelled, as the job did, even if the technique failed meanwhile.
@@ -95,14 +104,14 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<TechniqueOut
     }
     if (error instanceof ActivityFailure) {
       const message = error.cause?.message ?? error.message;
+      const failed = await mirror('FAILED', message);
+      if (succeededMeanwhile(failed)) return succeeded(null);
       if (error.retryState === RetryState.MAXIMUM_ATTEMPTS_REACHED || error.retryState === RetryState.TIMEOUT) {
-        await mirror('FAILED', message);
         await mirror('DEAD_LETTER', `retries exhausted after ${plan.policy.maxAttempts} attempts: ${message}`);
         setStatus('DEAD_LETTER');
         if (requeue && requeue.runNumber > plan.runNumber) await continueAsNew<typeof jobWorkflow>(input);
         throw ApplicationFailure.nonRetryable(`dead-lettered after ${plan.policy.maxAttempts} attempts: ${message}`, 'JobDeadLettered');
       }
-      await mirror('FAILED', message);
       setStatus('FAILED');
       if (requeue && requeue.runNumber > plan.runNumber) await continueAsNew<typeof jobWorkflow>(input);
       throw ApplicationFailure.nonRetryable(message, 'JobFailed');
@@ -121,7 +130,7 @@ async function untilCancellationRequested(): Promise<void> {
   }
 }
 
-function runTechnique(plan: JobPlan): Promise<TechniqueOutcome> {
+function runTechnique(plan: JobPlan): Promise<TechniqueResult> {
   const { policy } = plan;
   const { runTechnique: run } = proxyActivities<Activities>({
     startToCloseTimeout: policy.activityTimeoutMs,

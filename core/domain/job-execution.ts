@@ -40,13 +40,39 @@ export interface MirrorRequest {
   readonly error?: string;
 }
 
-/** What the technique activity stored: counts and references, never the raw evidence. */
+/** The job's status after a mirror write, and whether the write was applied. */
+export interface MirrorResult {
+  readonly applied: boolean;
+  readonly status: JobStatus;
+  readonly runNumber: number;
+}
+
+/**
+ * What the technique activity stored: counts and references, never the raw evidence. The
+ * activity records SUCCEEDED in the same transaction as the findings.
+ */
 export interface TechniqueOutcome {
   readonly evidence: number;
   readonly evidenceKeys: readonly string[];
   readonly findingsNew: number;
   readonly findingsSeenAgain: number;
   readonly summary: Record<string, unknown>;
+}
+
+/**
+ * What the technique activity returns: its outcome, or null when this run's results were
+ * already recorded (an earlier attempt committed them, but its completion never reached Temporal).
+ */
+export type TechniqueResult = TechniqueOutcome | null;
+
+/**
+ * The job workflow's result when the job succeeded. `outcome` is null when the results were
+ * recorded before the workflow could learn them (see TechniqueResult), or before a cancellation
+ * reached the technique: the workflow then follows the job, which SUCCEEDED.
+ */
+export interface JobWorkflowResult {
+  readonly status: 'SUCCEEDED';
+  readonly outcome: TechniqueOutcome | null;
 }
 
 /** Input of the technique activity. */

@@ -4,6 +4,9 @@ import { startTestApi, type TestApi } from '../../helpers/api';
 import { createWorkspaceCast, type WorkspaceCast } from '../../helpers/actors';
 import { openTestClients, resetState, type TestClients } from '../../helpers/clients';
 import { startDnsServer, type DnsServer } from '../../fixture-servers/dns-server';
+import { startSmtpServer, type SmtpServer } from '../../fixture-servers/smtp-server';
+import { startTcpPorts, type TcpPorts } from '../../fixture-servers/tcp-ports';
+import { startWhoisServer, type WhoisServer } from '../../fixture-servers/whois-server';
 import { startPipelineWorker, type PipelineWorker } from '../../helpers/pipeline-worker';
 
 type Job = { id: string; status: string; run_number: number; attempts: number; last_error: string | null; next_retry_at: string | null; temporal_ui_url: string };
@@ -16,6 +19,9 @@ type JobEvent = { from_status: string | null; to_status: string; attempt: number
 describe('the job pipeline', function () {
   this.timeout(120000);
   let dns: DnsServer;
+  let whois: WhoisServer;
+  let smtp: SmtpServer;
+  let ports: TcpPorts;
   let clients: TestClients;
   let api: TestApi;
   let worker: PipelineWorker;
@@ -27,14 +33,23 @@ describe('the job pipeline', function () {
         { name: 'example.test', type: 'A', data: '127.0.0.1', ttl: 300 },
         { name: 'example.test', type: 'MX', data: { preference: 10, exchange: 'mail.example.test' }, ttl: 300 },
         { name: 'example.test', type: 'TXT', data: ['v=spf1 -all'], ttl: 300 },
+        { name: 'mail.example.test', type: 'A', data: '127.0.0.1', ttl: 300 },
         { name: 'internal.test', type: 'A', data: '10.0.0.1', ttl: 300 },
       ],
     });
+    whois = await startWhoisServer({
+      responses: { 'example.test': 'Domain Name: EXAMPLE.TEST\r\nRegistrar: Fixture Registrar\r\nCreation Date: 2001-02-03T04:05:06Z\r\nName Server: NS1.EXAMPLE.TEST\r\n' },
+    });
+    smtp = await startSmtpServer({ mailboxes: ['alice@example.test'] });
+    ports = await startTcpPorts({ ports: [{ banner: 'SSH-2.0-Fixture\r\n' }] });
     clients = await openTestClients({
       TEMPORAL_TASK_QUEUE: `pipeline-${randomUUID().slice(0, 8)}`,
       DNS_SERVERS: dns.address,
       DNS_TIMEOUT_MS: '300',
       DNS_TRIES: '1',
+      WHOIS_SERVER: `${whois.host}:${whois.port}`,
+      RDAP_ENABLED: 'false',
+      SMTP_PORT: String(smtp.port),
       SCAN_ALLOWED_CIDRS: '127.0.0.1/32',
       JOB_MAX_ATTEMPTS: '3',
       JOB_RETRY_INITIAL_MS: '100',
@@ -52,7 +67,7 @@ describe('the job pipeline', function () {
     await worker?.shutdown();
     await api?.close();
     await clients?.close();
-    await dns?.close();
+    await Promise.all([dns?.close(), whois?.close(), smtp?.close(), ports?.close()]);
   });
 
   beforeEach(async () => {
@@ -64,8 +79,9 @@ describe('the job pipeline', function () {
 
   const base = () => `/workspaces/${cast.workspaceId}`;
 
-  async function createJob(domain: string, technique: string, params: Record<string, unknown> = {}): Promise<Job> {
-    const target = await cast.analyst.call<{ id: string }>('POST', `${base()}/targets/domain`, { value: domain });
+  async function createJob(value: string, technique: string, params: Record<string, unknown> = {}): Promise<Job> {
+    const type = value.includes('@') ? 'email' : 'domain';
+    const target = await cast.analyst.call<{ id: string }>('POST', `${base()}/targets/${type}`, { value });
     const job = await cast.analyst.call<Job>('POST', `${base()}/jobs`, { target_id: target.body.id, technique, params });
     assert.equal(job.status, 201, JSON.stringify(job.body));
     return job.body;
@@ -117,6 +133,27 @@ describe('the job pipeline', function () {
     assert.ok(findings.body.items.some((finding) => finding.finding_type === 'dns_record' && JSON.stringify(finding.data).includes('127.0.0.1')));
     assert.deepEqual(await workflowStatus(job.id), { status: 'COMPLETED', jobStatus: 'SUCCEEDED' });
   });
+
+  for (const [technique, value, params, findingType] of [
+    ['whois_lookup', 'example.test', {}, 'whois_record'],
+    ['email_verify', 'alice@example.test', {}, 'email_verdict'],
+    ['port_scan', 'example.test', () => ({ ports: [ports.port] }), 'open_port'],
+  ] as const) {
+    it(`runs a ${technique} job to SUCCEEDED with its evidence and ${findingType} findings, and Temporal agrees`, async () => {
+      const job = await createJob(value, technique, typeof params === 'function' ? params() : params);
+      assert.equal((await cast.analyst.call<Job>('POST', `${base()}/jobs/${job.id}/enqueue`)).status, 202);
+      const done = await waitForStatus(job.id, ['SUCCEEDED', 'FAILED', 'DEAD_LETTER']);
+      assert.equal(done.status, 'SUCCEEDED', done.last_error ?? '');
+      assert.deepEqual((await events(job.id)).map((event) => event.to_status), ['CREATED', 'QUEUED', 'RUNNING', 'SUCCEEDED']);
+      assert.ok((await clients.knex('evidence').where({ job_id: job.id })).length >= 1);
+      const findings = await cast.viewer.call<{ items: { finding_type: string }[] }>('GET', `${base()}/jobs/${job.id}/findings`);
+      assert.ok(
+        findings.body.items.some((finding) => finding.finding_type === findingType),
+        `${technique} found ${findings.body.items.map((finding) => finding.finding_type).join(', ')}`,
+      );
+      assert.deepEqual(await workflowStatus(job.id), { status: 'COMPLETED', jobStatus: 'SUCCEEDED' });
+    });
+  }
 
   it('answers a second enqueue with the job as it is, and starts no second workflow', async () => {
     const job = await createJob('example.test', 'dns_lookup');

@@ -3,15 +3,20 @@ import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { JobPlan, MirrorRequest, TechniqueOutcome } from '../../../core/domain/job-execution';
+import type { JobPlan, MirrorRequest, MirrorResult, TechniqueOutcome } from '../../../core/domain/job-execution';
+import { isFinished, type JobStatus } from '../../../core/domain/job-states';
+import { SEARCH_ATTRIBUTES } from '../../../core/domain/temporal';
 import { cancelSignal } from '../../../workflows/signals';
 import { createTestWorker, workflowBundle } from '../../helpers/temporal-worker';
 
 const POLICY = { maxAttempts: 3, initialIntervalMs: 10, backoffCoefficient: 1, maximumIntervalMs: 20, activityTimeoutMs: 20000, heartbeatTimeoutMs: 2000 };
 const OUTCOME: TechniqueOutcome = { evidence: 1, evidenceKeys: ['k'], findingsNew: 2, findingsSeenAgain: 0, summary: {} };
 
-/** Activities with the technique scripted per attempt; every mirror write is recorded. */
-function stubs(technique: (attempt: number) => Promise<TechniqueOutcome>) {
+/**
+ * Activities with the technique scripted per attempt; every mirror write the workflow asks for is
+ * recorded. `jobStatus` plays the job row: a mirror onto a finished job is not applied.
+ */
+function stubs(technique: (attempt: number) => Promise<TechniqueOutcome>, jobStatus: { current: JobStatus } = { current: 'CREATED' }) {
   const mirrored: string[] = [];
   const jobId = randomUUID();
   const plan: JobPlan = {
@@ -28,9 +33,11 @@ function stubs(technique: (attempt: number) => Promise<TechniqueOutcome>) {
   const activities = {
     loadJobPlan: async () => plan,
     // Local activities run at least once; the real mirror ignores repeats, so the record does too.
-    mirrorJobState: async (request: MirrorRequest) => {
+    mirrorJobState: async (request: MirrorRequest): Promise<MirrorResult> => {
       if (mirrored[mirrored.length - 1] !== request.to) mirrored.push(request.to);
-      return true;
+      if (isFinished(jobStatus.current) && request.to !== 'DEAD_LETTER') return { applied: false, status: jobStatus.current, runNumber: 1 };
+      jobStatus.current = request.to;
+      return { applied: true, status: request.to, runNumber: 1 };
     },
     runTechnique: async () => technique(Context.current().info.attempt),
   };
@@ -43,15 +50,17 @@ describe('the job workflow (real dev server, stubbed activities)', function () {
     await workflowBundle();
   });
 
-  it('mirrors QUEUED then SUCCEEDED and completes with the counts', async () => {
+  it('mirrors QUEUED, leaves SUCCEEDED to the technique activity, and completes with the counts', async () => {
     const { activities, mirrored, jobId } = stubs(async () => OUTCOME);
     const worker = await createTestWorker(activities);
     try {
       const result = await worker.runUntil(
         worker.client.workflow.execute('jobWorkflow', { workflowId: jobId, taskQueue: worker.taskQueue, args: [{ jobId }] }),
       );
-      assert.deepEqual(result, OUTCOME);
-      assert.deepEqual(mirrored, ['QUEUED', 'SUCCEEDED']);
+      assert.deepEqual(result, { status: 'SUCCEEDED', outcome: OUTCOME });
+      assert.deepEqual(mirrored, ['QUEUED']);
+      const description = await worker.client.workflow.getHandle(jobId).describe();
+      assert.deepEqual(description.searchAttributes[SEARCH_ATTRIBUTES.jobStatus], ['SUCCEEDED']);
     } finally {
       await worker.close();
     }
@@ -64,8 +73,11 @@ describe('the job workflow (real dev server, stubbed activities)', function () {
     });
     const worker = await createTestWorker(activities);
     try {
-      await worker.runUntil(worker.client.workflow.execute('jobWorkflow', { workflowId: jobId, taskQueue: worker.taskQueue, args: [{ jobId }] }));
-      assert.deepEqual(mirrored, ['QUEUED', 'SUCCEEDED']);
+      const result = await worker.runUntil(
+        worker.client.workflow.execute('jobWorkflow', { workflowId: jobId, taskQueue: worker.taskQueue, args: [{ jobId }] }),
+      );
+      assert.deepEqual(result, { status: 'SUCCEEDED', outcome: OUTCOME });
+      assert.deepEqual(mirrored, ['QUEUED']);
     } finally {
       await worker.close();
     }
@@ -144,6 +156,39 @@ describe('the job workflow (real dev server, stubbed activities)', function () {
       assert.ok(sawCancel, 'the activity saw the cancellation');
       assert.deepEqual(mirrored, ['QUEUED', 'CANCELLED']);
     } finally {
+      await worker.close();
+    }
+  });
+
+  it('follows the job when its results were recorded just before a cancellation reached the technique', async () => {
+    const jobStatus: { current: JobStatus } = { current: 'CREATED' };
+    let release: () => void = () => undefined;
+    const { activities, mirrored, jobId } = stubs(async () => {
+      // The technique commits SUCCEEDED, then its completion is held back until the cancellation lands.
+      jobStatus.current = 'SUCCEEDED';
+      await new Promise<void>((resolve) => (release = resolve));
+      return OUTCOME;
+    }, jobStatus);
+    const worker = await createTestWorker(activities);
+    try {
+      const handle = await worker.client.workflow.start('jobWorkflow', { workflowId: jobId, taskQueue: worker.taskQueue, args: [{ jobId }] });
+      const result = await worker.runUntil(
+        (async () => {
+          while (jobStatus.current !== 'SUCCEEDED') await new Promise((resolve) => setTimeout(resolve, 20));
+          await handle.signal(cancelSignal, { by: 'tester' });
+          await handle.cancel();
+          const settled = await handle.result();
+          release();
+          return settled;
+        })(),
+      );
+      assert.deepEqual(result, { status: 'SUCCEEDED', outcome: null });
+      assert.deepEqual(mirrored, ['QUEUED', 'CANCELLED']);
+      const description = await handle.describe();
+      assert.equal(description.status.name, 'COMPLETED');
+      assert.deepEqual(description.searchAttributes[SEARCH_ATTRIBUTES.jobStatus], ['SUCCEEDED']);
+    } finally {
+      release();
       await worker.close();
     }
   });
