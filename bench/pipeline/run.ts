@@ -17,6 +17,7 @@ import { loadStackSettings } from '../../scripts/stack/settings';
 import { ensureStack } from '../../scripts/stack/stack';
 import { testEnvironment } from '../../scripts/stack/test-environment';
 import { startDnsServer } from '../../test/fixture-servers/dns-server';
+import { cpuSnapshot, type ProcessGroup } from '../lib/cpu';
 import { ms, percentile, printTable } from '../lib/measure';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -62,6 +63,15 @@ async function main(): Promise<void> {
   const api = spawnTs('api', 'api/server.ts');
   const worker = spawnTs('worker', 'worker/index.ts');
   const connection = await Connection.connect({ address: config.temporal.address });
+  const groups: ProcessGroup[] = [
+    { name: 'temporal server', command: 'temporal' },
+    { name: 'postgres', command: 'postgres' },
+    { name: 'api', pids: () => [api.child.pid ?? 0] },
+    { name: 'worker', pids: () => [worker.child.pid ?? 0] },
+    { name: 'bench (client, DNS fixture, bare worker)', pids: () => [process.pid] },
+    { name: 'versitygw (S3)', command: 'versitygw' },
+    { name: 'redis', command: 'redis-server' },
+  ];
   try {
     const url = `http://127.0.0.1:${API_PORT}`;
     await waitUntil('api', () => fetch(`${url}/healthz`).then((response) => response.ok), { timeoutMs: 60000, process: api });
@@ -86,6 +96,7 @@ async function main(): Promise<void> {
     });
     say('enqueueing and running');
     const enqueuedAt = new Map<string, number>();
+    const oursCpu = cpuSnapshot(groups);
     const started = Date.now();
     await pool(jobIds, CONCURRENCY, async (id) => {
       enqueuedAt.set(id, Date.now());
@@ -95,6 +106,7 @@ async function main(): Promise<void> {
       timeoutMs: 30 * 60000,
       intervalMs: 500,
     });
+    const oursCpuSeconds = oursCpu();
     const rows = await knex('jobs').select('id', 'finished_at');
     const ours = rows.map((row: { id: string; finished_at: Date }) => row.finished_at.getTime() - enqueuedAt.get(row.id)!);
     const oursSeconds = (Math.max(...rows.map((row: { finished_at: Date }) => row.finished_at.getTime())) - started) / 1000;
@@ -112,6 +124,7 @@ async function main(): Promise<void> {
     });
     const client = new Client({ connection, namespace: config.temporal.namespace });
     const bare: number[] = [];
+    const bareCpu = cpuSnapshot(groups);
     const bareStarted = Date.now();
     // Measured as ours is: every workflow started (50 starts at a time), then each timed from
     // its start to its completion.
@@ -127,6 +140,7 @@ async function main(): Promise<void> {
       })(),
     );
     const bareSeconds = (Date.now() - bareStarted) / 1000;
+    const bareCpuSeconds = bareCpu();
     await native.close();
 
     console.log('');
@@ -136,6 +150,19 @@ async function main(): Promise<void> {
       [
         ['ours: API + worker, dns_lookup', (JOBS / oursSeconds).toFixed(1), ms(percentile(ours, 0.5)), ms(percentile(ours, 0.95))],
         ['bare workflow, one no-op activity', (JOBS / bareSeconds).toFixed(1), ms(percentile(bare, 0.5)), ms(percentile(bare, 0.95))],
+      ],
+    );
+    console.log('');
+    console.log(`where the time goes: CPU ms per job by process (${oursSeconds.toFixed(1)} s vs ${bareSeconds.toFixed(1)} s wall)`);
+    printTable(
+      ['process', 'ours', 'bare'],
+      [
+        ...groups.map((group) => [group.name, ((oursCpuSeconds.get(group.name)! * 1000) / JOBS).toFixed(2), ((bareCpuSeconds.get(group.name)! * 1000) / JOBS).toFixed(2)]),
+        [
+          'total',
+          (([...oursCpuSeconds.values()].reduce((a, b) => a + b, 0) * 1000) / JOBS).toFixed(2),
+          (([...bareCpuSeconds.values()].reduce((a, b) => a + b, 0) * 1000) / JOBS).toFixed(2),
+        ],
       ],
     );
     const ratio = JOBS / oursSeconds / (JOBS / bareSeconds);

@@ -9,8 +9,7 @@
 import type { Knex } from 'knex';
 import { canTransition, isFinished, type JobStatus } from '../../core/domain/job-states';
 import { errors } from '../../core/errors';
-import { Job } from '../models/Job';
-import { JobEvent } from '../models/JobEvent';
+import type { Job } from '../models/Job';
 
 /** A requested change of status. */
 export interface TransitionRequest {
@@ -36,7 +35,8 @@ export async function transitionJob(
   jobId: string,
   request: TransitionRequest,
 ): Promise<TransitionOutcome> {
-  const job = await Job.query(trx).findOne({ workspace_id: workspaceId, id: jobId }).forUpdate();
+  // Plain knex on this hot path (every state of every job goes through here).
+  const job = (await trx('jobs').where({ workspace_id: workspaceId, id: jobId }).forUpdate().first()) as Job | undefined;
   if (!job) throw errors.notFound('Job');
   const { to } = request;
   const requeue = job.status !== to && to === 'QUEUED' && (job.status === 'FAILED' || job.status === 'DEAD_LETTER');
@@ -88,7 +88,7 @@ async function write(
   if (to === 'RUNNING' && (newRun || !job.started_at)) patch.started_at = now;
   if (isFinished(to)) patch.finished_at = now;
   await trx('jobs').where({ id: job.id }).update(patch);
-  await JobEvent.query(trx).insert({
+  await trx('job_events').insert({
     job_id: job.id,
     workspace_id: job.workspace_id,
     from_status: job.status,

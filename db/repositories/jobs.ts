@@ -1,11 +1,12 @@
 /** Jobs and their state history. Every method takes the workspace id first. */
 import type { Knex } from 'knex';
+import type { ModelObject } from 'objection';
 import type { JobStatus } from '../../core/domain/job-states';
 import type { TechniqueCode } from '../../core/domain/techniques';
 import { errors } from '../../core/errors';
 import { Job } from '../models/Job';
 import { JobEvent } from '../models/JobEvent';
-import { Target } from '../models/Target';
+import { type Target } from '../models/Target';
 import { paginate, type Page, type PageRequest } from '../pagination';
 
 /** A job to create, with its idempotency key already computed. */
@@ -68,11 +69,19 @@ export class JobsRepository {
    * The job and its target by id alone: the one lookup not scoped by a workspace, because the
    * worker rehydrates a job from its workflow id (the job id) and learns the workspace from it.
    */
-  async findForWorker(jobId: string): Promise<{ job: Job; target: Target } | undefined> {
-    const job = await Job.query(this.db).findById(jobId);
-    if (!job) return undefined;
-    const target = await Target.query(this.db).findOne({ workspace_id: job.workspace_id, id: job.target_id });
-    return target ? { job, target } : undefined;
+  async findForWorker(jobId: string): Promise<{ job: ModelObject<Job>; target: Pick<Target, 'type' | 'value'> } | undefined> {
+    // One query: the worker rehydrates every job through here.
+    const row = (await this.db('jobs')
+      .join('targets', function joinTarget() {
+        this.on('targets.id', '=', 'jobs.target_id').andOn('targets.workspace_id', '=', 'jobs.workspace_id');
+      })
+      .where('jobs.id', jobId)
+      .first('jobs.*', 'targets.type as target_type', 'targets.value as target_value')) as
+      | (ModelObject<Job> & { target_type: Target['type']; target_value: string })
+      | undefined;
+    if (!row) return undefined;
+    const { target_type: type, target_value: value, ...job } = row;
+    return { job, target: { type, value } };
   }
 
   /** The workspace's jobs, newest first. */
