@@ -12,6 +12,7 @@ import type { TechniqueCode } from '../core/domain/techniques';
 import type { Logger } from '../core/logger';
 import type { EvidenceStore } from '../core/storage/evidence-store';
 import { transitionJob } from '../db/repositories/job-transitions';
+import { attemptStatusSignal, type AttemptStatus } from '../workflows/signals';
 import type { Repositories } from '../db/repositories';
 import type { Politeness } from './rate-limit';
 import { storeEvidence } from './store-evidence';
@@ -87,6 +88,7 @@ export function createJobActivities(deps: JobActivityDeps) {
       if (!running.applied && running.status !== 'RUNNING') {
         throw ApplicationFailure.nonRetryable(`job is ${running.status}, not runnable`, 'JobNotRunnable');
       }
+      if (attempt > 1) await reportToWorkflow(context, log, { status: 'RUNNING', attempt });
       const technique = deps.techniques[plan.technique];
       if (!technique) throw ApplicationFailure.nonRetryable(`technique ${plan.technique} is not available`, 'JobNotRunnable');
       try {
@@ -132,6 +134,7 @@ export function createJobActivities(deps: JobActivityDeps) {
             plan.policy.maximumIntervalMs,
           );
           await mirror({ ...plan, to: 'RETRYING', attempt, error: message, nextRetryAt: new Date(Date.now() + delay) });
+          await reportToWorkflow(context, log, { status: 'RETRYING', attempt });
         }
         log.warn({ err: message, code, permanent }, 'technique attempt failed');
         throw permanent
@@ -140,6 +143,17 @@ export function createJobActivities(deps: JobActivityDeps) {
       }
     },
   };
+}
+
+/** Tells the job's workflow about a RUNNING or RETRYING it did not decide; a failure to tell is only logged. */
+async function reportToWorkflow(context: Context, log: Logger, status: AttemptStatus): Promise<void> {
+  const execution = context.info.workflowExecution;
+  if (!execution) return;
+  try {
+    await context.client.workflow.getHandle(execution.workflowId, execution.runId).signal(attemptStatusSignal, status);
+  } catch (error) {
+    log.warn({ err: error instanceof Error ? error.message : String(error), status: status.status }, 'could not report the attempt to the workflow');
+  }
 }
 
 /** Keeps heartbeating while `waiting` runs: waiting for a rate-limit token is not a stall. */

@@ -29,7 +29,7 @@ import {
 } from '../core/domain/job-execution';
 import type { JobStatus } from '../core/domain/job-states';
 import { SEARCH_ATTRIBUTES } from '../core/domain/temporal';
-import { cancelSignal, requeueSignal, type CancelRequest, type RequeueRequest } from './signals';
+import { attemptStatusSignal, cancelSignal, requeueSignal, type CancelRequest, type RequeueRequest } from './signals';
 
 // Loading the job only reads, so it runs as a local activity (no task queue round trip).
 const { loadJobPlan } = proxyLocalActivities<Activities>({
@@ -73,6 +73,16 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<JobWorkflowR
       [SEARCH_ATTRIBUTES.technique]: [plan.technique],
       [SEARCH_ATTRIBUTES.jobStatus]: [status],
     });
+  // The activity reports RETRYING and the RUNNING of the next attempt; the latest attempt wins,
+  // and nothing moves the attribute once the workflow has decided the job's end.
+  let latestAttempt = { attempt: 0, status: 'RUNNING' as JobStatus };
+  let decided = false;
+  setHandler(attemptStatusSignal, ({ status, attempt }) => {
+    const newer = attempt > latestAttempt.attempt || (attempt === latestAttempt.attempt && status === 'RETRYING');
+    if (decided || !newer) return;
+    latestAttempt = { attempt, status };
+    setStatus(status);
+  });
   const mirror = (to: JobStatus, error?: string): Promise<MirrorResult> =>
     CancellationScope.nonCancellable(() =>
       mirrorJobState({ workspaceId: plan.workspaceId, jobId: plan.jobId, runNumber: plan.runNumber, to, error }),
@@ -81,6 +91,7 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<JobWorkflowR
   // before a cancellation reached it: the workflow follows the job.
   const succeededMeanwhile = (state: MirrorResult): boolean => !state.applied && state.status === 'SUCCEEDED';
   const succeeded = (outcome: TechniqueResult): JobWorkflowResult => {
+    decided = true;
     setStatus('SUCCEEDED');
     return { status: 'SUCCEEDED', outcome };
   };
@@ -92,6 +103,7 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<JobWorkflowR
     setStatus('RUNNING');
     return succeeded(await work.run(() => runTechnique(plan)));
   } catch (error) {
+    decided = true;
     if (isCancellation(error) || cancelRequest) {
       const by = cancelRequest ? `cancelled by ${cancelRequest.by}${cancelRequest.reason ? `: ${cancelRequest.reason}` : ''}` : 'cancelled';
       const cancelled = await mirror('CANCELLED', by);

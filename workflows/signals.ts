@@ -1,4 +1,4 @@
-/** Signals the API sends to a job's workflow; shared by both sides. */
+/** Signals a job's workflow receives (from the API, and from its technique activity); shared by both sides. */
 import { defineSignal } from '@temporalio/workflow';
 
 /** Who asked to cancel, and why (recorded in the job's history). */
@@ -18,6 +18,18 @@ export const cancelSignal = defineSignal<[CancelRequest]>('cancel');
 
 /** Run the job again (sent with signal-with-start, which opens a new run of the workflow). */
 export const requeueSignal = defineSignal<[RequeueRequest]>('requeue');
+
+/** A technique attempt moved the job to RUNNING (a retry began) or RETRYING (it failed with attempts left). */
+export interface AttemptStatus {
+  readonly status: 'RUNNING' | 'RETRYING';
+  readonly attempt: number;
+}
+
+/**
+ * Sent by the technique activity to its own workflow, so the job status search attribute shows
+ * RETRYING and the following RUNNING in the Web UI, as Postgres does.
+ */
+export const attemptStatusSignal = defineSignal<[AttemptStatus]>('attemptStatus');
 
 /** The workflow type name the API starts. */
 export const JOB_WORKFLOW_TYPE = 'jobWorkflow';

@@ -111,6 +111,17 @@ describe('the job pipeline', function () {
     return { status: description.status.name, jobStatus: description.searchAttributes.OsintJobStatus?.[0] };
   }
 
+  /** Every value the job status search attribute took, in the order of the workflow's history. */
+  async function searchAttributeHistory(jobId: string): Promise<string[]> {
+    const { Client } = await import('@temporalio/client');
+    const client = new Client({ connection: clients.temporal, namespace: clients.config.temporal.namespace });
+    const history = await client.workflow.getHandle(jobId).fetchHistory();
+    return (history.events ?? []).flatMap((event) => {
+      const payload = event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.OsintJobStatus;
+      return payload?.data ? (JSON.parse(Buffer.from(payload.data).toString('utf8')) as string[]) : [];
+    });
+  }
+
   it('runs a dns_lookup to SUCCEEDED, stores its evidence and findings, and Temporal agrees', async () => {
     const job = await createJob('example.test', 'dns_lookup');
     const enqueued = await cast.analyst.call<Job>('POST', `${base()}/jobs/${job.id}/enqueue`);
@@ -139,7 +150,7 @@ describe('the job pipeline', function () {
     ['email_verify', 'alice@example.test', {}, 'email_verdict'],
     ['port_scan', 'example.test', () => ({ ports: [ports.port] }), 'open_port'],
   ] as const) {
-    it(`runs a ${technique} job to SUCCEEDED with its evidence and ${findingType} findings, and Temporal agrees`, async () => {
+    it(`runs the ${technique} technique to SUCCEEDED with its evidence and ${findingType} findings, and Temporal agrees`, async () => {
       const job = await createJob(value, technique, typeof params === 'function' ? params() : params);
       assert.equal((await cast.analyst.call<Job>('POST', `${base()}/jobs/${job.id}/enqueue`)).status, 202);
       const done = await waitForStatus(job.id, ['SUCCEEDED', 'FAILED', 'DEAD_LETTER']);
@@ -184,6 +195,8 @@ describe('the job pipeline', function () {
     assert.equal(retrying.attempt, 1);
     assert.match(retrying.error ?? '', /SERVFAIL/i);
     assert.equal(history[4]!.attempt, 2);
+    // The Web UI's status attribute told the same story: the activity reported RETRYING and the next RUNNING.
+    assert.deepEqual(await searchAttributeHistory(job.id), ['RUNNING', 'RETRYING', 'RUNNING', 'SUCCEEDED']);
   });
 
   it('ends FAILED without retrying when the scanning guard refuses the target', async () => {
