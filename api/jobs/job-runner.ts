@@ -31,13 +31,12 @@ export class JobRunner {
   /** CREATED → QUEUED and the workflow started; any other status answers the job as it is. */
   async enqueue(workspaceId: string, jobId: string, actor: Actor): Promise<{ job: Job; started: boolean }> {
     return this.deps.knex.transaction(async (trx) => {
-      const job = await this.lock(trx, workspaceId, jobId);
+      const { job, targetValue } = await this.lock(trx, workspaceId, jobId);
       if (job.status !== 'CREATED') return { job, started: false };
-      const outcome = await transitionJob(trx, workspaceId, jobId, { to: 'QUEUED', mode: 'strict' });
+      const outcome = await transitionJob(trx, workspaceId, jobId, { to: 'QUEUED', mode: 'strict' }, job);
       await this.audit(trx, workspaceId, jobId, 'job.enqueued', actor);
-      const target = await this.deps.repos.targets.find(workspaceId, job.target_id, trx);
       try {
-        await this.deps.temporal.workflow.start(JOB_WORKFLOW_TYPE, this.startOptions(outcome.job, target?.value ?? ''));
+        await this.deps.temporal.workflow.start(JOB_WORKFLOW_TYPE, this.startOptions(outcome.job, targetValue));
       } catch (error) {
         // Started by an earlier call whose commit was lost: the workflow mirrors QUEUED itself.
         if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw unavailable(error);
@@ -53,9 +52,9 @@ export class JobRunner {
    */
   async cancel(workspaceId: string, jobId: string, actor: Actor, reason?: string): Promise<{ job: Job; immediate: boolean }> {
     return this.deps.knex.transaction(async (trx) => {
-      const job = await this.lock(trx, workspaceId, jobId);
+      const { job } = await this.lock(trx, workspaceId, jobId);
       if (job.status === 'CREATED') {
-        const outcome = await transitionJob(trx, workspaceId, jobId, { to: 'CANCELLED', mode: 'strict', error: `cancelled by ${actor.userId}` });
+        const outcome = await transitionJob(trx, workspaceId, jobId, { to: 'CANCELLED', mode: 'strict', error: `cancelled by ${actor.userId}` }, job);
         await this.audit(trx, workspaceId, jobId, 'job.cancelled', actor, { reason });
         return { job: outcome.job, immediate: true };
       }
@@ -78,16 +77,15 @@ export class JobRunner {
   /** FAILED or DEAD_LETTER → QUEUED in a new run (attempts counted afresh), by signal-with-start. */
   async requeue(workspaceId: string, jobId: string, actor: Actor): Promise<Job> {
     return this.deps.knex.transaction(async (trx) => {
-      const job = await this.lock(trx, workspaceId, jobId);
+      const { job, targetValue } = await this.lock(trx, workspaceId, jobId);
       if (job.status !== 'FAILED' && job.status !== 'DEAD_LETTER') {
         throw errors.conflict(`Only FAILED or DEAD_LETTER jobs can be requeued; this one is ${job.status}`, { status: job.status });
       }
-      const outcome = await transitionJob(trx, workspaceId, jobId, { to: 'QUEUED', mode: 'strict' });
+      const outcome = await transitionJob(trx, workspaceId, jobId, { to: 'QUEUED', mode: 'strict' }, job);
       await this.audit(trx, workspaceId, jobId, 'job.requeued', actor, { run_number: outcome.job.run_number });
-      const target = await this.deps.repos.targets.find(workspaceId, job.target_id, trx);
       try {
         await this.deps.temporal.workflow.signalWithStart(JOB_WORKFLOW_TYPE, {
-          ...this.startOptions(outcome.job, target?.value ?? ''),
+          ...this.startOptions(outcome.job, targetValue),
           signal: requeueSignal,
           signalArgs: [{ by: actor.userId, runNumber: outcome.job.run_number }],
         });
@@ -98,10 +96,11 @@ export class JobRunner {
     });
   }
 
-  private async lock(trx: Knex.Transaction, workspaceId: string, jobId: string): Promise<Job> {
-    const job = await this.deps.repos.jobs.find(workspaceId, jobId, trx, { forUpdate: true });
-    if (!job) throw errors.notFound('Job');
-    return job;
+  /** The job, its row locked until `trx` ends, and its target's value (for the workflow's memo). */
+  private async lock(trx: Knex.Transaction, workspaceId: string, jobId: string): Promise<{ job: Job; targetValue: string }> {
+    const locked = await this.deps.repos.jobs.lockWithTarget(workspaceId, jobId, trx);
+    if (!locked) throw errors.notFound('Job');
+    return locked;
   }
 
   private audit(trx: Knex.Transaction, workspaceId: string, jobId: string, action: string, actor: Actor, details: Record<string, unknown> = {}) {

@@ -28,15 +28,19 @@ export type TransitionOutcome =
   | { readonly applied: true; readonly job: Job }
   | { readonly applied: false; readonly job: Job; readonly reason: 'stale' | 'duplicate' | 'not_allowed' };
 
-/** Applies `request` to the job inside `trx` (the row is locked for the rest of it). */
+/**
+ * Applies `request` to the job inside `trx` (the row is locked for the rest of it). A caller that
+ * already locked the row in `trx` passes it as `locked`, which saves reading it again.
+ */
 export async function transitionJob(
   trx: Knex.Transaction,
   workspaceId: string,
   jobId: string,
   request: TransitionRequest,
+  locked?: Job,
 ): Promise<TransitionOutcome> {
   // Plain knex on this hot path (every state of every job goes through here).
-  const job = (await trx('jobs').where({ workspace_id: workspaceId, id: jobId }).forUpdate().first()) as Job | undefined;
+  const job = locked ?? ((await trx('jobs').where({ workspace_id: workspaceId, id: jobId }).forUpdate().first()) as Job | undefined);
   if (!job) throw errors.notFound('Job');
   const { to } = request;
   const requeue = job.status !== to && to === 'QUEUED' && (job.status === 'FAILED' || job.status === 'DEAD_LETTER');

@@ -65,6 +65,19 @@ export class JobsRepository {
     return await (options.forUpdate ? query.forUpdate() : query);
   }
 
+  /** The job with its row locked until `trx` ends, and its target's value; one query. */
+  async lockWithTarget(workspaceId: string, jobId: string, trx: Knex.Transaction): Promise<{ job: Job; targetValue: string } | undefined> {
+    const row: (Job & { target_value?: string }) | undefined = await trx('jobs')
+      .join('targets', 'targets.id', 'jobs.target_id')
+      .where({ 'jobs.workspace_id': workspaceId, 'jobs.id': jobId })
+      .forUpdate('jobs')
+      .first('jobs.*', 'targets.value as target_value');
+    if (!row) return undefined;
+    const targetValue = row.target_value ?? '';
+    delete row.target_value;
+    return { job: row, targetValue };
+  }
+
   /**
    * The job and its target by id alone: the one lookup not scoped by a workspace, because the
    * worker rehydrates a job from its workflow id (the job id) and learns the workspace from it.
