@@ -31,17 +31,21 @@ export class EvidenceRepository {
    */
   async record(workspaceId: string, input: EvidenceInput, trx?: Knex.Transaction): Promise<Evidence> {
     const db = trx ?? this.db;
-    if (!(await db('jobs').where({ workspace_id: workspaceId, id: input.job_id }).first('id'))) throw errors.notFound('Job');
-    const [row] = (await db('evidence')
-      .insert({ ...input, workspace_id: workspaceId })
-      .onConflict(['job_id', 'run_number', 'sha256'])
-      .ignore()
-      .returning('*')) as Evidence[];
+    // One statement: the row is inserted only if the job is in the workspace.
+    const { rows } = await db.raw<{ rows: Evidence[] }>(
+      `INSERT INTO evidence (workspace_id, job_id, run_number, attempt, object_key, content_type, size_bytes, sha256)
+       SELECT jobs.workspace_id, jobs.id, CAST(? AS integer), CAST(? AS integer), CAST(? AS text), CAST(? AS text), CAST(? AS bigint), CAST(? AS text)
+       FROM jobs WHERE jobs.workspace_id = ? AND jobs.id = ?
+       ON CONFLICT (job_id, run_number, sha256) DO NOTHING RETURNING *`,
+      [input.run_number, input.attempt, input.object_key, input.content_type, input.size_bytes, input.sha256, workspaceId, input.job_id],
+    );
+    const row = rows[0];
     if (row) return row;
     const existing = await Evidence.query(db)
       .where({ workspace_id: workspaceId, job_id: input.job_id, run_number: input.run_number, sha256: input.sha256 })
       .first();
-    return existing!;
+    if (!existing) throw errors.notFound('Job');
+    return existing;
   }
 
   /** The workspace's evidence, newest first. */

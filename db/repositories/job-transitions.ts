@@ -91,16 +91,13 @@ async function write(
   if (to === 'QUEUED') patch.queued_at = now;
   if (to === 'RUNNING' && (newRun || !job.started_at)) patch.started_at = now;
   if (isFinished(to)) patch.finished_at = now;
-  await trx('jobs').where({ id: job.id }).update(patch);
-  await trx('job_events').insert({
-    job_id: job.id,
-    workspace_id: job.workspace_id,
-    from_status: job.status,
-    to_status: to,
-    attempt: change.attempt,
-    run_number: change.runNumber,
-    error: change.error,
-    at: now,
-  });
+  // The update and its history row in one statement: one round trip per transition.
+  const update = trx('jobs').where({ id: job.id }).update(patch).toSQL();
+  await trx.raw(
+    `WITH updated AS (${update.sql} RETURNING id, workspace_id)
+     INSERT INTO job_events (job_id, workspace_id, from_status, to_status, attempt, run_number, error, at)
+     SELECT id, workspace_id, ?, ?, ?, ?, ?, ? FROM updated`,
+    [...update.bindings, job.status, to, change.attempt, change.runNumber, change.error, now],
+  );
   return Object.assign(job, patch);
 }
