@@ -1,3 +1,5 @@
+import type { ScheduleTiming } from '../../core/domain/scheduled-jobs';
+import type { TechniqueCode } from '../../core/domain/techniques';
 import { BaseModel } from './BaseModel';
 
 /** A recurring scan; Temporal's Schedule is the source of truth for its timing. */
@@ -7,10 +9,11 @@ export class Schedule extends BaseModel {
   id!: string;
   workspace_id!: string;
   target_id!: string;
-  technique!: string;
+  technique!: TechniqueCode;
   params!: Record<string, unknown>;
   temporal_schedule_id!: string;
-  spec!: Record<string, unknown>;
+  /** The timing the schedule was given (Temporal holds the compiled spec). */
+  spec!: ScheduleTiming;
   paused!: boolean;
   note!: string | null;
   created_by!: string | null;
