@@ -82,16 +82,22 @@ const ORDER = { column: 'findings.last_seen_at', idColumn: 'findings.id', timest
  * row lock makes the second read the first's seen_count. Rows are locked in fingerprint order,
  * so overlapping batches cannot deadlock. xmax is 0 only on a row version this statement
  * inserted. A job or target outside the workspace writes nothing.
+ *
+ * Each link also records what this job saw, for exact diffs between jobs: the job's run (a
+ * requeued job's new run replaces what an earlier run saw) and the hash of the data, whose
+ * content is kept once per distinct value in finding_versions. The hash is taken over jsonb's
+ * normalized text, so equal data always hashes the same.
  */
 const UPSERT_SQL = `
 WITH params AS (SELECT CAST(? AS uuid) AS workspace_id, CAST(? AS uuid) AS job_id),
 input AS (
-  SELECT i.* FROM jsonb_to_recordset(CAST(? AS jsonb))
+  SELECT i.*, sha256(convert_to(i.data::text, 'UTF8')) AS data_hash FROM jsonb_to_recordset(CAST(? AS jsonb))
     AS i(fingerprint text, finding_type text, subject text, data jsonb, technique text, target_id uuid)
 ),
+job AS (SELECT j.run_number FROM jobs j, params p WHERE j.id = p.job_id AND j.workspace_id = p.workspace_id),
 checks AS (
   SELECT
-    EXISTS (SELECT 1 FROM jobs j, params p WHERE j.id = p.job_id AND j.workspace_id = p.workspace_id) AS job_ok,
+    EXISTS (SELECT 1 FROM job) AS job_ok,
     NOT EXISTS (
       SELECT 1 FROM input i, params p WHERE i.target_id IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM targets t WHERE t.id = i.target_id AND t.workspace_id = p.workspace_id)
@@ -109,12 +115,17 @@ upserted AS (
     seen_count = f.seen_count + CASE WHEN EXISTS (
       SELECT 1 FROM job_findings jf, params p WHERE jf.job_id = p.job_id AND jf.finding_id = f.id
     ) THEN 0 ELSE 1 END
-  RETURNING f.id, (f.xmax = 0) AS inserted
+  RETURNING f.id, f.fingerprint, (f.xmax = 0) AS inserted
+),
+versions AS (
+  INSERT INTO finding_versions (finding_id, workspace_id, data_hash, data)
+  SELECT u.id, p.workspace_id, i.data_hash, i.data FROM upserted u JOIN input i ON i.fingerprint = u.fingerprint, params p
+  ON CONFLICT (finding_id, data_hash) DO NOTHING
 ),
 linked AS (
-  INSERT INTO job_findings (job_id, finding_id, workspace_id)
-  SELECT p.job_id, u.id, p.workspace_id FROM upserted u, params p
-  ON CONFLICT (job_id, finding_id) DO NOTHING
+  INSERT INTO job_findings (job_id, finding_id, workspace_id, run_number, data_hash)
+  SELECT p.job_id, u.id, p.workspace_id, job.run_number, i.data_hash FROM upserted u JOIN input i ON i.fingerprint = u.fingerprint, params p, job
+  ON CONFLICT (job_id, finding_id) DO UPDATE SET run_number = EXCLUDED.run_number, data_hash = EXCLUDED.data_hash
 )
 SELECT c.job_ok, c.targets_ok,
   (SELECT count(*) FROM upserted WHERE inserted)::int AS new,
@@ -199,7 +210,8 @@ export class FindingsRepository {
   /**
    * Records what job `jobId` found, in one statement: new fingerprints become findings, known
    * ones get `last_seen_at` and `data` refreshed and, the first time this job sees them, one
-   * more `seen_count`. Repeated items of the batch count once (the last one's data wins).
+   * more `seen_count`. Each link records the job's run and the data it saw (see job diffs).
+   * Repeated items of the batch count once (the last one's data wins).
    * NUL characters, which PostgreSQL text cannot hold (a banner may carry them), are dropped
    * from subject and data; the raw bytes stay in the evidence.
    */
