@@ -1,4 +1,8 @@
-/** Readiness of the API: whether each dependency answers, checked side by side with a timeout. */
+/**
+ * Readiness of the API: whether each dependency answers, checked side by side with a timeout.
+ * The answer is kept for a second and shared by concurrent callers, so however many probes,
+ * load balancers and replicas ask, the dependencies see at most one check per second per process.
+ */
 import { Connection } from '@temporalio/client';
 import type Redis from 'ioredis';
 import type { Knex } from 'knex';
@@ -22,7 +26,12 @@ export interface ReadinessDeps {
   readonly temporalNamespace: string;
   readonly evidenceStore: EvidenceStore;
   readonly timeoutMs: number;
+  /** How long an answer is reused; READINESS_CACHE_MS unless given (0: every call checks). */
+  readonly cacheMs?: number;
 }
+
+/** How long a readiness answer is reused. */
+export const READINESS_CACHE_MS = 1000;
 
 /**
  * A Temporal connection for probes: without the SDK's retry interceptor, whose retry timers
@@ -32,7 +41,7 @@ export function temporalProbeConnection(address: string): Connection {
   return Connection.lazy({ address, interceptors: [] });
 }
 
-/** Creates a function that checks every dependency at once. */
+/** Creates a function that checks every dependency at once (see the module comment on caching). */
 export function createReadinessProbe(deps: ReadinessDeps): () => Promise<Readiness> {
   const checks = {
     db: () => deps.knex.raw('SELECT 1'),
@@ -43,11 +52,33 @@ export function createReadinessProbe(deps: ReadinessDeps): () => Promise<Readine
       ),
     storage: () => deps.evidenceStore.ping(),
   };
-  return async function checkReadiness() {
+  const checkReadiness = async (): Promise<Readiness> => {
     const [db, redis, temporal, storage] = await Promise.all(
       Object.values(checks).map((check) => passes(check, deps.timeoutMs)),
     );
     return { ok: Boolean(db && redis && temporal && storage), db: !!db, redis: !!redis, temporal: !!temporal, storage: !!storage };
+  };
+  return reuseFor(deps.cacheMs ?? READINESS_CACHE_MS, checkReadiness);
+}
+
+/**
+ * Wraps `produce` so that callers during a run share it, and its result is reused for `ttlMs`
+ * after it settles. `produce` must not reject (each check above turns failures into false).
+ */
+export function reuseFor<T>(ttlMs: number, produce: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  let last: { value: T; at: number } | undefined;
+  return function reused() {
+    if (last && Date.now() - last.at < ttlMs) return Promise.resolve(last.value);
+    pending ??= produce()
+      .then((value) => {
+        last = { value, at: Date.now() };
+        return value;
+      })
+      .finally(() => {
+        pending = undefined;
+      });
+    return pending;
   };
 }
 

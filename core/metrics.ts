@@ -1,4 +1,7 @@
-/** Prometheus metrics of the API process: one registry, default process metrics, HTTP metrics. */
+/**
+ * Prometheus metrics of the API process: one registry, default process metrics, HTTP metrics
+ * labelled by method, route template (never the raw URL) and status.
+ */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The API's metrics, registered on their own registry (never the global one). */
@@ -13,6 +16,11 @@ export interface ApiMetrics {
 export function createApiMetrics(): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // Gauges named like counters break Prometheus naming rules (promtool check metrics flags
+  // them); each is the sum of its per-type gauge (nodejs_active_handles, …), which stays.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+    registry.removeSingleMetric(name);
+  }
   const labelNames = ['method', 'route', 'status'] as const;
   return {
     registry,

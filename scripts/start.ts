@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   say(`PostgreSQL     ${settings.postgres.host}:${settings.postgres.port}`);
   say(`Redis          ${settings.redis.host}:${settings.redis.port}`);
   say(`S3 storage     http://${settings.s3.host}:${settings.s3.port}   bucket ${settings.s3.bucket}`);
-  if (withPrometheus) say(`Prometheus     http://127.0.0.1:${settings.prometheus.port}`);
+  if (withPrometheus) say(`Prometheus     http://127.0.0.1:${settings.prometheus.port}   (scrapes the API, the worker and Temporal; alerts loaded)`);
   if (config.worker.metricsPort) say(`Worker metrics http://${config.worker.metricsHost}:${config.worker.metricsPort}/metrics`);
   say('Press Ctrl-C to stop everything started here.');
 

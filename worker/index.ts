@@ -2,6 +2,7 @@
  * The worker process's composition root: one process polling a task queue per technique class
  * (port scans on their own, with lower concurrency). On SIGTERM or SIGINT the Temporal runtime
  * stops polling, lets running activities finish within the grace period, then everything closes.
+ * The process keeps no state of its own: any number of them can poll the same task queues.
  */
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import Redis from 'ioredis';
@@ -14,25 +15,29 @@ import { createActivities } from '../activities';
 import { createPoliteness } from '../activities/rate-limit';
 import { TECHNIQUE_REGISTRY } from '../activities/techniques';
 import { createRepositories } from '../db/repositories';
+import { createJobMetrics, prometheusExporter } from './metrics';
 import { temporalLogger } from './temporal-logger';
 import { workflowSource } from './workflow-source';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ name: 'worker', level: config.logLevel });
+  const metricsAddress = config.worker.metricsPort ? `${config.worker.metricsHost}:${config.worker.metricsPort}` : undefined;
   Runtime.install({
     logger: temporalLogger(logger),
     shutdownSignals: ['SIGTERM', 'SIGINT'],
-    telemetryOptions: config.worker.metricsPort
-      ? { metrics: { prometheus: { bindAddress: `${config.worker.metricsHost}:${config.worker.metricsPort}` } } }
-      : {},
+    telemetryOptions: {
+      // The SDK core's own log lines go through our logger too, so every line is JSON.
+      logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+      ...(metricsAddress && { metrics: prometheusExporter(metricsAddress) }),
+    },
   });
   const knex = createKnex(config.database, logger);
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3 });
   redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
   const evidenceStore = new S3EvidenceStore(createS3Client(config.storage), config.storage.bucket, config.storage.region);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
-  const activities = createActivities({
+  const activityDeps = {
     config,
     knex,
     repos: createRepositories(knex),
@@ -40,7 +45,10 @@ async function main(): Promise<void> {
     logger,
     politeness: createPoliteness(redis, config.techniques),
     techniques: TECHNIQUE_REGISTRY,
-  });
+    // Our metrics share the runtime's exporter with the SDK's (see worker/metrics.ts).
+    metrics: createJobMetrics(Runtime.instance().metricMeter),
+  };
+  const activities = createActivities(activityDeps);
   const source = await workflowSource(temporalLogger(logger, 'WARN'));
 
   const workers = await Promise.all(
@@ -57,7 +65,11 @@ async function main(): Promise<void> {
     ),
   );
   logger.info(
-    { namespace: config.temporal.namespace, task_queues: workers.map((worker) => worker.options.taskQueue) },
+    {
+      namespace: config.temporal.namespace,
+      task_queues: workers.map((worker) => worker.options.taskQueue),
+      metrics_url: metricsAddress ? `http://${metricsAddress}/metrics` : null,
+    },
     'worker polling',
   );
   try {

@@ -13,6 +13,12 @@ const StackSchema = Type.Object({
   TEMPORAL_ADDRESS: ConfigSchema.properties.TEMPORAL_ADDRESS,
   TEMPORAL_NAMESPACE: ConfigSchema.properties.TEMPORAL_NAMESPACE,
   TEMPORAL_UI_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 8233 }),
+  // The dev server's /metrics; `npm start` defaults it to the gRPC port + 2 (7235), tests leave
+  // it to the server (a free port) unless it is set.
+  TEMPORAL_METRICS_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+  API_HOST: ConfigSchema.properties.API_HOST,
+  API_PORT: ConfigSchema.properties.API_PORT,
+  WORKER_METRICS_PORT: ConfigSchema.properties.WORKER_METRICS_PORT,
   MINIO_ENDPOINT: ConfigSchema.properties.MINIO_ENDPOINT,
   MINIO_ACCESS_KEY: ConfigSchema.properties.MINIO_ACCESS_KEY,
   MINIO_SECRET_KEY: ConfigSchema.properties.MINIO_SECRET_KEY,
@@ -33,7 +39,12 @@ export interface StackSettings {
     readonly port: number;
     readonly uiPort: number;
     readonly namespace: string;
+    /** Where the dev server serves /metrics, when fixed (see temporalMetricsPort). */
+    readonly metricsPort?: number;
   };
+  /** Where the API and the worker serve /metrics, for Prometheus (0: not served). */
+  readonly api: { readonly host: string; readonly port: number };
+  readonly workerMetricsPort: number;
   readonly s3: {
     readonly host: string;
     readonly port: number;
@@ -56,7 +67,15 @@ export function loadStackSettings(env: NodeJS.ProcessEnv = process.env): StackSe
     toolsBin: path.join(raw.OSINT_TOOLS_DIR, 'bin'),
     postgres: { url: database, host: database.hostname, port: Number(database.port || 5432) },
     redis: { host: redis.hostname, port: Number(redis.port || 6379) },
-    temporal: { host: temporalHost, port: temporalPort, uiPort: raw.TEMPORAL_UI_PORT, namespace: raw.TEMPORAL_NAMESPACE },
+    temporal: {
+      host: temporalHost,
+      port: temporalPort,
+      uiPort: raw.TEMPORAL_UI_PORT,
+      namespace: raw.TEMPORAL_NAMESPACE,
+      metricsPort: raw.TEMPORAL_METRICS_PORT,
+    },
+    api: { host: raw.API_HOST, port: raw.API_PORT },
+    workerMetricsPort: raw.WORKER_METRICS_PORT,
     s3: {
       host: s3Host,
       port: s3Port,
@@ -66,6 +85,11 @@ export function loadStackSettings(env: NodeJS.ProcessEnv = process.env): StackSe
     },
     prometheus: { port: raw.PROMETHEUS_PORT },
   };
+}
+
+/** The port of the Temporal dev server's /metrics under `npm start`: the setting, or gRPC + 2. */
+export function temporalMetricsPort(settings: StackSettings): number {
+  return settings.temporal.metricsPort ?? settings.temporal.port + 2;
 }
 
 /** True when `host` is this machine, where the stack may start a server itself. */

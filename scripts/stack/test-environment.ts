@@ -43,6 +43,14 @@ export function testEnvironment(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     LOGIN_SLOWDOWN_STEP_MS: '100',
     LOGIN_SLOWDOWN_MAX_MS: '400',
     LOGIN_MAX_FAILURES_PER_ACCOUNT: '6',
+    // Schedules firing every few seconds, so their tests see several firings quickly.
+    SCHEDULE_MIN_INTERVAL_SECONDS: '1',
+    // Webhook retries in milliseconds, so retry and backoff tests take a moment.
+    WEBHOOK_MAX_ATTEMPTS: '4',
+    WEBHOOK_RETRY_INITIAL_MS: '50',
+    WEBHOOK_RETRY_BACKOFF: '2',
+    WEBHOOK_RETRY_MAX_INTERVAL_MS: '200',
+    WEBHOOK_TIMEOUT_MS: '2000',
     API_PORT: '0',
     WORKER_METRICS_PORT: '0',
   });

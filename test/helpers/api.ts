@@ -12,14 +12,18 @@ export interface TestApi extends TestServer {
   readonly built: BuiltApp;
 }
 
-/** Builds the app from `clients` (config included) and serves it; `logger` replaces the configured one. */
-export async function startTestApi(clients: TestClients, options: { logger?: Logger } = {}): Promise<TestApi> {
+/**
+ * Builds the app from `clients` (config included) and serves it; `logger` replaces the
+ * configured one, `readinessCacheMs` the production reuse of a /readyz answer (0: never reused).
+ */
+export async function startTestApi(clients: TestClients, options: { logger?: Logger; readinessCacheMs?: number } = {}): Promise<TestApi> {
   const logger = options.logger ?? createLogger({ name: 'api', level: clients.config.logLevel });
   const checkReadiness = createReadinessProbe({
     ...clients,
     temporal: clients.temporalProbe,
     temporalNamespace: clients.config.temporal.namespace,
     timeoutMs: 1000,
+    cacheMs: options.readinessCacheMs,
   });
   const built = buildApp({
     ...clients,

@@ -374,9 +374,23 @@ describe('deployment', () => {
       assert.ok(mounted.includes(`./infra/prometheus.yml:${configFile}:ro`), 'infra/prometheus.yml is not the mounted config');
     });
 
+    it('loads the alerting rules from a file mounted beside its config', () => {
+      const { rule_files: ruleFiles = [] } = loadYaml<{ rule_files?: string[] }>('infra/prometheus.yml');
+      assert.ok(ruleFiles.length > 0, 'no rule_files');
+      const configFile = commandOf('prometheus').find((arg) => arg.startsWith('--config.file='))?.split('=')[1] ?? '';
+      const mounted = (service('prometheus').volumes ?? []).map(String);
+      for (const file of ruleFiles) {
+        const target = path.posix.resolve(path.posix.dirname(configFile), file);
+        const mount = mounted.find((m) => m.split(':')[1] === target);
+        assert.ok(mount, `${target} is not mounted`);
+        assert.equal(path.resolve(root, mount.split(':')[0] ?? ''), path.resolve(root, 'infra', file));
+      }
+    });
+
     it('scrapes only loopback in the local stack, on the ports the processes listen on', () => {
       const env = environmentOf('api');
-      const expected: Record<string, number> = { prometheus: 9090, api: Number(env.API_PORT), worker: Number(env.WORKER_METRICS_PORT) };
+      // Temporal: the dev server's --metrics-port under `npm start` (gRPC port + 2).
+      const expected: Record<string, number> = { prometheus: 9090, api: Number(env.API_PORT), worker: Number(env.WORKER_METRICS_PORT), temporal: 7235 };
       const targets = scrapeTargets('infra/prometheus.local.yml');
       assert.deepEqual(targets.map((t) => t.job).sort(), Object.keys(expected).sort());
       for (const target of targets) {
@@ -395,6 +409,18 @@ describe('deployment', () => {
       assert.equal(prometheus?.url, 'http://prometheus:9090');
       assert.equal(prometheus?.isDefault, true);
       assert.ok((service('grafana').volumes ?? []).map(String).includes('./infra/grafana/provisioning:/etc/grafana/provisioning:ro'));
+    });
+
+    it('provisions the dashboards from the folder mounted where its provider reads them', () => {
+      const file = 'infra/grafana/provisioning/dashboards/osint.yml';
+      const { providers } = loadYaml<{ providers: { type: string; options: { path: string } }[] }>(file);
+      const mounts = (service('grafana').volumes ?? []).map(String);
+      for (const provider of providers) {
+        assert.equal(provider.type, 'file');
+        const mount = mounts.find((m) => m.split(':')[1] === provider.options.path);
+        assert.ok(mount, `nothing is mounted at ${provider.options.path}`);
+        assert.ok(existsSync(path.resolve(root, mount.split(':')[0] ?? '')), `${mount} mounts a missing folder`);
+      }
     });
   });
 });

@@ -10,7 +10,8 @@ import { startTestApi } from '../helpers/api';
 import { requestJson, type TestServer } from '../helpers/http';
 import { startThrowaway } from '../helpers/throwaway-service';
 
-const serveReadiness = (clients: TestClients): Promise<TestServer> => startTestApi(clients);
+// Every answer fresh: these tests stop a server and ask again at once.
+const serveReadiness = (clients: TestClients): Promise<TestServer> => startTestApi(clients, { readinessCacheMs: 0 });
 
 type Part = Exclude<keyof Readiness, 'ok'>;
 

@@ -9,7 +9,7 @@ import Long from 'long';
 import { temporal as proto } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTE_NAMES } from '../../../core/domain/temporal';
 import { isPortOpen, startProcess, waitUntil } from '../process';
-import type { StackSettings } from '../settings';
+import { temporalMetricsPort, type StackSettings } from '../settings';
 import type { ServiceDefinition, StartContext } from './service';
 
 const KEYWORD = proto.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
@@ -32,13 +32,15 @@ export const temporal: ServiceDefinition = {
       ...SEARCH_ATTRIBUTE_NAMES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
     ];
     // `npm start` keeps workflow histories across restarts and serves the Web UI and metrics on
-    // fixed ports; tests run in memory, headless, on whatever ports are free.
+    // fixed ports (Prometheus scrapes them); tests run in memory, headless, on whatever ports
+    // are free unless TEMPORAL_METRICS_PORT names one.
     if (profile === 'dev') {
       fs.mkdirSync(dir, { recursive: true });
       args.push('--db-filename', path.join(dir, 'temporal.db'), '--ui-port', String(uiPort));
-      args.push('--http-port', String(port + 10), '--metrics-port', String(port + 2));
+      args.push('--http-port', String(port + 10), '--metrics-port', String(temporalMetricsPort(settings)));
     } else {
       args.push('--headless');
+      if (settings.temporal.metricsPort) args.push('--metrics-port', String(settings.temporal.metricsPort));
     }
     const env = { ...process.env, TEMPORAL_VERSION_CHECK_DISABLED: '1' };
     const proc = startProcess('temporal', path.join(settings.toolsBin, 'temporal'), args, { env, sink });
