@@ -1,12 +1,14 @@
 /** Builds the activities the worker registers, from the dependencies the composition root gives. */
 import { createJobActivities, type JobActivityDeps } from './job-activities';
+import { createScheduleActivities } from './schedule-activities';
+import { createWebhookActivities, type WebhookActivityDeps } from './webhook-activities';
 
 /** What activities need; built once per worker process. */
-export type ActivityDeps = JobActivityDeps;
+export type ActivityDeps = JobActivityDeps & WebhookActivityDeps;
 
 /** Creates the activity implementations, keyed by the names workflows call them by. */
 export function createActivities(deps: ActivityDeps) {
-  return { ...createJobActivities(deps) };
+  return { ...createJobActivities(deps), ...createScheduleActivities(deps), ...createWebhookActivities(deps) };
 }
 
 /** The activity interface workflows proxy, type-only. */

@@ -7,11 +7,13 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { Knex } from 'knex';
 import type { Config } from '../core/config';
+import { noopJobMetrics, type FinalJobStatus, type JobMetrics } from '../core/job-metrics';
+import type { JobStatus } from '../core/domain/job-states';
 import type { JobPlan, JobWorkflowInput, MirrorRequest, MirrorResult, RunTechniqueInput, TechniqueResult } from '../core/domain/job-execution';
 import type { TechniqueCode } from '../core/domain/techniques';
 import type { Logger } from '../core/logger';
 import type { EvidenceStore } from '../core/storage/evidence-store';
-import { transitionJob } from '../db/repositories/job-transitions';
+import { transitionJob, type TransitionOutcome } from '../db/repositories/job-transitions';
 import { attemptStatusSignal, type AttemptStatus } from '../workflows/signals';
 import type { Repositories } from '../db/repositories';
 import type { Politeness } from './rate-limit';
@@ -27,24 +29,46 @@ export interface JobActivityDeps {
   readonly logger: Logger;
   readonly politeness: Politeness;
   readonly techniques: Readonly<Partial<Record<TechniqueCode, Technique>>>;
+  /** Where the pipeline's metrics go; nothing is recorded when absent. */
+  readonly metrics?: JobMetrics;
 }
+
+const FINAL_STATUSES: ReadonlySet<JobStatus> = new Set<JobStatus>(['SUCCEEDED', 'FAILED', 'DEAD_LETTER', 'CANCELLED']);
 
 /** Creates loadJobPlan, mirrorJobState and runTechnique. */
 export function createJobActivities(deps: JobActivityDeps) {
   const network = techniqueNetwork(deps.config);
+  const metrics = deps.metrics ?? noopJobMetrics;
 
-  async function mirror(request: MirrorRequest & { attempt?: number; nextRetryAt?: Date }, trx?: Knex.Transaction): Promise<MirrorResult> {
-    const write = (t: Knex.Transaction) =>
-      transitionJob(t, request.workspaceId, request.jobId, {
-        to: request.to,
-        mode: 'mirror',
-        runNumber: request.runNumber,
-        attempt: request.attempt,
-        error: request.error ?? null,
-        nextRetryAt: request.nextRetryAt ?? null,
-      });
-    const outcome = await (trx ? write(trx) : deps.knex.transaction(write));
-    return { applied: outcome.applied, status: outcome.job.status, runNumber: outcome.job.run_number };
+  type Mirror = MirrorRequest & { attempt?: number; nextRetryAt?: Date };
+
+  function transition(trx: Knex.Transaction, request: Mirror): Promise<TransitionOutcome> {
+    return transitionJob(trx, request.workspaceId, request.jobId, {
+      to: request.to,
+      mode: 'mirror',
+      runNumber: request.runNumber,
+      attempt: request.attempt,
+      error: request.error ?? null,
+      nextRetryAt: request.nextRetryAt ?? null,
+    });
+  }
+
+  /** Counts a committed transition, and the job's end when it ended. */
+  function recorded(outcome: TransitionOutcome, request: Mirror): MirrorResult {
+    const { job } = outcome;
+    if (outcome.applied) {
+      metrics.transition(outcome.from, job.status, job.technique);
+      if (FINAL_STATUSES.has(job.status) && request.ends !== false) {
+        const queuedAt = job.queued_at ?? job.created_at;
+        const seconds = job.finished_at ? (new Date(job.finished_at).getTime() - new Date(queuedAt).getTime()) / 1000 : 0;
+        metrics.jobFinished(job.technique, job.status as FinalJobStatus, Math.max(0, seconds));
+      }
+    }
+    return { applied: outcome.applied, status: job.status, runNumber: job.run_number };
+  }
+
+  async function mirror(request: Mirror): Promise<MirrorResult> {
+    return recorded(await deps.knex.transaction((trx) => transition(trx, request)), request);
   }
 
   return {
@@ -91,30 +115,37 @@ export function createJobActivities(deps: JobActivityDeps) {
       if (attempt > 1) await reportToWorkflow(context, log, { status: 'RUNNING', attempt });
       const technique = deps.techniques[plan.technique];
       if (!technique) throw ApplicationFailure.nonRetryable(`technique ${plan.technique} is not available`, 'JobNotRunnable');
+      metrics.attempt(plan.technique);
       try {
-        await heartbeatWhile(context, 'waiting for the technique rate limit', deps.politeness.waitForTechniqueSlot(plan.technique, signal));
+        const waited = await heartbeatWhile(context, 'waiting for the technique rate limit', deps.politeness.waitForTechniqueSlot(plan.technique, signal));
+        metrics.rateLimitWait('technique', plan.technique, waited / 1000);
         const result = await technique(plan.target, plan.params, {
           network,
           signal,
           heartbeat: (progress) => context.heartbeat(progress),
           waitForDomainSlot: (kind, domain) =>
             heartbeatWhile(context, `waiting for the ${kind} rate limit of ${domain}`, deps.politeness.waitForDomainSlot(kind, domain, signal)).then(
-              () => undefined,
+              (ms) => metrics.rateLimitWait(kind, plan.technique, ms / 1000),
             ),
         });
         context.heartbeat({ stage: 'storing' });
         const stored = await storeEvidence(deps, plan, attempt, result.evidence);
-        const counts = await deps.knex.transaction(async (trx) => {
+        metrics.evidenceStored(plan.technique, result.evidence.reduce((sum, item) => sum + item.body.length, 0), stored.length);
+        const succeeded: Mirror = { ...plan, to: 'SUCCEEDED', attempt };
+        const { finished, counts } = await deps.knex.transaction(async (trx) => {
           // The job row is locked first: a cancellation mirrored meanwhile wins, and nothing is recorded.
-          const finished = await mirror({ ...plan, to: 'SUCCEEDED', attempt }, trx);
-          if (!finished.applied) throw ApplicationFailure.nonRetryable(`job is ${finished.status}, its results are not recorded`, 'JobNotRunnable');
-          return deps.repos.findings.upsertMany(
+          const outcome = await transition(trx, succeeded);
+          if (!outcome.applied) throw ApplicationFailure.nonRetryable(`job is ${outcome.job.status}, its results are not recorded`, 'JobNotRunnable');
+          const upserted = await deps.repos.findings.upsertMany(
             plan.workspaceId,
             plan.jobId,
             result.findings.map((finding) => ({ ...finding, technique: plan.technique, target_id: plan.targetId })),
             trx,
           );
+          return { finished: outcome, counts: upserted };
         });
+        recorded(finished, succeeded);
+        metrics.findings(plan.technique, counts.new, counts.seen_again);
         log.info({ evidence: stored.length, findings_new: counts.new, findings_seen_again: counts.seen_again }, 'technique succeeded');
         return {
           evidence: stored.length,
@@ -128,6 +159,7 @@ export function createJobActivities(deps: JobActivityDeps) {
         const permanent = error instanceof TechniqueError ? error.failureClass === 'permanent' : false;
         const message = error instanceof Error ? error.message : String(error);
         const code = error instanceof TechniqueError ? error.code : 'unexpected';
+        metrics.attemptFailed(plan.technique, code, permanent ? 'permanent' : 'transient');
         if (!permanent && attempt < plan.policy.maxAttempts) {
           const delay = Math.min(
             plan.policy.initialIntervalMs * plan.policy.backoffCoefficient ** (attempt - 1),

@@ -14,6 +14,7 @@ import { httpMetrics } from './middleware/http-metrics';
 import { requestContext } from './middleware/request-context';
 import { mountRoutes, type RouteDefinition } from './route';
 import { apiRoutes } from './routes';
+import { ScheduleManager } from './schedules/schedule-manager';
 import { docsRouter } from './routes/docs/router';
 import { metricsRouter } from './routes/metrics/router';
 
@@ -32,6 +33,7 @@ export function buildApp(deps: ApiDeps): BuiltApp {
     repos,
     loginThrottle: new LoginThrottle(deps.redis, deps.config.login),
     jobRunner: new JobRunner({ knex: deps.knex, repos, temporal: deps.temporal, config: deps.config }),
+    scheduleManager: new ScheduleManager({ knex: deps.knex, repos, temporal: deps.temporal, config: deps.config }),
   };
   const routes = apiRoutes(routeDeps);
   const router = new Router();

@@ -10,6 +10,7 @@ import type { Repositories } from '../db/repositories';
 import type { LoginThrottle } from './auth/login-throttle';
 import type { JobRunner } from './jobs/job-runner';
 import type { Readiness } from './readiness';
+import type { ScheduleManager } from './schedules/schedule-manager';
 
 /** Clients and settings, constructed in api/server.ts (or by tests, against the real services). */
 export interface ApiDeps {
@@ -29,4 +30,5 @@ export interface RouteDeps extends ApiDeps {
   readonly repos: Repositories;
   readonly loginThrottle: LoginThrottle;
   readonly jobRunner: JobRunner;
+  readonly scheduleManager: ScheduleManager;
 }

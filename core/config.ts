@@ -47,6 +47,7 @@ export const ConfigSchema = Type.Object({
   WORKER_MAX_CONCURRENT_PORT_SCANS: Type.Integer({ minimum: 1, default: 4 }),
   WORKER_SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 30000 }),
   READINESS_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 2000 }),
+  SCHEDULE_MIN_INTERVAL_SECONDS: Type.Integer({ minimum: 1, default: 60, description: 'the shortest interval (or cron period) a schedule may fire at' }),
   JOB_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 100, default: 3 }),
   JOB_RETRY_INITIAL_MS: Type.Integer({ minimum: 1, default: 2000 }),
   JOB_RETRY_BACKOFF: Type.Number({ minimum: 1, maximum: 10, default: 2 }),
@@ -92,6 +93,11 @@ export const ConfigSchema = Type.Object({
   }),
   WHOIS_PER_DOMAIN_RATE: Type.String({ pattern: '^\\d+/(s|m)$', default: '1/s' }),
   SMTP_PER_DOMAIN_RATE: Type.String({ pattern: '^\\d+/(s|m)$', default: '1/s' }),
+  WEBHOOK_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 100, default: 8, description: 'attempts of one webhook delivery' }),
+  WEBHOOK_RETRY_INITIAL_MS: Type.Integer({ minimum: 1, default: 5000 }),
+  WEBHOOK_RETRY_BACKOFF: Type.Number({ minimum: 1, maximum: 10, default: 3 }),
+  WEBHOOK_RETRY_MAX_INTERVAL_MS: Type.Integer({ minimum: 1, default: 3600000 }),
+  WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 10000, description: 'a receiver must answer one attempt within this time' }),
 });
 
 type RawConfig = Static<typeof ConfigSchema>;
@@ -142,6 +148,8 @@ export interface Config {
     readonly maxConcurrentPortScans: number;
   };
   readonly readinessTimeoutMs: number;
+  /** Recurring scans (Temporal Schedules). */
+  readonly schedules: { readonly minIntervalSeconds: number };
   /** Retry policy and timeouts of each technique's activity. */
   readonly jobs: Readonly<Record<TechniqueCode, JobExecutionPolicy>>;
   readonly techniques: {
@@ -160,6 +168,14 @@ export interface Config {
     readonly rateLimits: Readonly<Record<string, string>>;
     readonly whoisPerDomainRate: string;
     readonly smtpPerDomainRate: string;
+  };
+  /** Retries and timeout of webhook deliveries. */
+  readonly webhooks: {
+    readonly maxAttempts: number;
+    readonly initialIntervalMs: number;
+    readonly backoffCoefficient: number;
+    readonly maximumIntervalMs: number;
+    readonly timeoutMs: number;
   };
 }
 
@@ -224,6 +240,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConcurrentPortScans: raw.WORKER_MAX_CONCURRENT_PORT_SCANS,
     },
     readinessTimeoutMs: raw.READINESS_TIMEOUT_MS,
+    schedules: { minIntervalSeconds: raw.SCHEDULE_MIN_INTERVAL_SECONDS },
     jobs: jobPolicies(raw),
     techniques: {
       dns: { servers: splitList(raw.DNS_SERVERS), timeoutMs: raw.DNS_TIMEOUT_MS, tries: raw.DNS_TRIES },
@@ -240,6 +257,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rateLimits: splitPairs(raw.TECHNIQUE_RATE_LIMITS),
       whoisPerDomainRate: raw.WHOIS_PER_DOMAIN_RATE,
       smtpPerDomainRate: raw.SMTP_PER_DOMAIN_RATE,
+    },
+    webhooks: {
+      maxAttempts: raw.WEBHOOK_MAX_ATTEMPTS,
+      initialIntervalMs: raw.WEBHOOK_RETRY_INITIAL_MS,
+      backoffCoefficient: raw.WEBHOOK_RETRY_BACKOFF,
+      maximumIntervalMs: raw.WEBHOOK_RETRY_MAX_INTERVAL_MS,
+      timeoutMs: raw.WEBHOOK_TIMEOUT_MS,
     },
   });
 }

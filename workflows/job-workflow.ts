@@ -47,6 +47,14 @@ const { mirrorJobState } = proxyActivities<Activities>({
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds', backoffCoefficient: 2 },
 });
 
+// Webhooks are best effort: a notification never changes how the job ended. A local activity,
+// so a finished job costs no extra task round trip; it only records deliveries (idempotently)
+// and starts their own workflows, which do the sending and retrying.
+const { notifyJobFinished } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', backoffCoefficient: 2, maximumAttempts: 5 },
+});
+
 /** Runs the job's technique once (with retries) and mirrors each state. */
 export async function jobWorkflow(input: JobWorkflowInput): Promise<JobWorkflowResult> {
   let cancelRequest: CancelRequest | undefined;
@@ -83,16 +91,26 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<JobWorkflowR
     latestAttempt = { attempt, status };
     setStatus(status);
   });
-  const mirror = (to: JobStatus, error?: string): Promise<MirrorResult> =>
+  const mirror = (to: JobStatus, error?: string, ends = true): Promise<MirrorResult> =>
     CancellationScope.nonCancellable(() =>
-      mirrorJobState({ workspaceId: plan.workspaceId, jobId: plan.jobId, runNumber: plan.runNumber, to, error }),
+      mirrorJobState({ workspaceId: plan.workspaceId, jobId: plan.jobId, runNumber: plan.runNumber, to, error, ...(ends ? {} : { ends }) }),
     );
   // The technique committed its results (and SUCCEEDED) before the workflow learnt it, e.g. just
   // before a cancellation reached it: the workflow follows the job.
   const succeededMeanwhile = (state: MirrorResult): boolean => !state.applied && state.status === 'SUCCEEDED';
-  const succeeded = (outcome: TechniqueResult): JobWorkflowResult => {
+  const notify = async (status: JobStatus): Promise<void> => {
+    try {
+      await CancellationScope.nonCancellable(() =>
+        notifyJobFinished({ workspaceId: plan.workspaceId, jobId: plan.jobId, status, runNumber: plan.runNumber }),
+      );
+    } catch {
+      // Deliveries already recorded still go out; the job's outcome stands.
+    }
+  };
+  const succeeded = async (outcome: TechniqueResult): Promise<JobWorkflowResult> => {
     decided = true;
     setStatus('SUCCEEDED');
+    await notify('SUCCEEDED');
     return { status: 'SUCCEEDED', outcome };
   };
 
@@ -101,14 +119,16 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<JobWorkflowR
     // but the API's commit had not landed when the plan was read.
     if (plan.status !== 'QUEUED') await mirror('QUEUED');
     setStatus('RUNNING');
-    return succeeded(await work.run(() => runTechnique(plan)));
+    const outcome = await work.run(() => runTechnique(plan));
+    return await succeeded(outcome);
   } catch (error) {
     decided = true;
     if (isCancellation(error) || cancelRequest) {
       const by = cancelRequest ? `cancelled by ${cancelRequest.by}${cancelRequest.reason ? `: ${cancelRequest.reason}` : ''}` : 'cancelled';
       const cancelled = await mirror('CANCELLED', by);
-      if (succeededMeanwhile(cancelled)) return succeeded(null);
+      if (succeededMeanwhile(cancelled)) return await succeeded(null);
       setStatus('CANCELLED');
+      await notify('CANCELLED');
       // The API's cancellation request follows its signal; ending after it makes the workflow
       // end cancelled, as the job did, even if the technique failed meanwhile.
       await untilCancellationRequested();
@@ -116,15 +136,18 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<JobWorkflowR
     }
     if (error instanceof ActivityFailure) {
       const message = error.cause?.message ?? error.message;
-      const failed = await mirror('FAILED', message);
-      if (succeededMeanwhile(failed)) return succeeded(null);
-      if (error.retryState === RetryState.MAXIMUM_ATTEMPTS_REACHED || error.retryState === RetryState.TIMEOUT) {
+      const exhausted = error.retryState === RetryState.MAXIMUM_ATTEMPTS_REACHED || error.retryState === RetryState.TIMEOUT;
+      const failed = await mirror('FAILED', message, !exhausted);
+      if (succeededMeanwhile(failed)) return await succeeded(null);
+      if (exhausted) {
         await mirror('DEAD_LETTER', `retries exhausted after ${plan.policy.maxAttempts} attempts: ${message}`);
         setStatus('DEAD_LETTER');
+        await notify('DEAD_LETTER');
         if (requeue && requeue.runNumber > plan.runNumber) await continueAsNew<typeof jobWorkflow>(input);
         throw ApplicationFailure.nonRetryable(`dead-lettered after ${plan.policy.maxAttempts} attempts: ${message}`, 'JobDeadLettered');
       }
       setStatus('FAILED');
+      await notify('FAILED');
       if (requeue && requeue.runNumber > plan.runNumber) await continueAsNew<typeof jobWorkflow>(input);
       throw ApplicationFailure.nonRetryable(message, 'JobFailed');
     }

@@ -38,6 +38,8 @@ export interface MirrorRequest {
   readonly runNumber: number;
   readonly to: JobStatus;
   readonly error?: string;
+  /** False for a FAILED that DEAD_LETTER follows: the job has not ended yet. */
+  readonly ends?: boolean;
 }
 
 /** The job's status after a mirror write, and whether the write was applied. */

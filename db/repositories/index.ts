@@ -2,10 +2,13 @@
 import type { Knex } from 'knex';
 import { AuditLogsRepository } from './audit-logs';
 import { EvidenceRepository } from './evidence';
+import { FindingDiffRepository } from './finding-diff';
 import { FindingsRepository } from './findings';
 import { JobsRepository } from './jobs';
+import { SchedulesRepository } from './schedules';
 import { TargetsRepository } from './targets';
 import { UsersRepository } from './users';
+import { WebhooksRepository } from './webhooks';
 import { WorkspacesRepository } from './workspaces';
 
 /** The repositories the API and activities use. */
@@ -17,6 +20,9 @@ export interface Repositories {
   readonly jobs: JobsRepository;
   readonly findings: FindingsRepository;
   readonly evidence: EvidenceRepository;
+  readonly schedules: SchedulesRepository;
+  readonly findingDiffs: FindingDiffRepository;
+  readonly webhooks: WebhooksRepository;
 }
 
 /** Builds the repositories on `knex`. */
@@ -29,5 +35,8 @@ export function createRepositories(knex: Knex): Repositories {
     jobs: new JobsRepository(knex),
     findings: new FindingsRepository(knex),
     evidence: new EvidenceRepository(knex),
+    findingDiffs: new FindingDiffRepository(knex),
+    webhooks: new WebhooksRepository(knex),
+    schedules: new SchedulesRepository(knex),
   };
 }

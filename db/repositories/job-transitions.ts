@@ -25,7 +25,7 @@ export interface TransitionRequest {
 
 /** What happened: applied, or ignored and why (mirror mode only). */
 export type TransitionOutcome =
-  | { readonly applied: true; readonly job: Job }
+  | { readonly applied: true; readonly job: Job; readonly from: JobStatus }
   | { readonly applied: false; readonly job: Job; readonly reason: 'stale' | 'duplicate' | 'not_allowed' };
 
 /**
@@ -62,13 +62,14 @@ export async function transitionJob(
     if (request.mode === 'mirror') return { applied: false, job, reason: 'not_allowed' };
     throw errors.conflict(`A ${job.status} job cannot become ${to}`, { status: job.status, requested: to });
   }
+  const from = job.status;
   const updated = await write(trx, job, to, {
     attempt: requeue ? 0 : attempt,
     runNumber: requeue ? job.run_number + 1 : runNumber,
     error: request.error ?? null,
     nextRetryAt: request.nextRetryAt ?? null,
   });
-  return { applied: true, job: updated };
+  return { applied: true, job: updated, from };
 }
 
 async function write(

@@ -37,8 +37,8 @@ describe('the migrations', function () {
     const applied = await migrateToLatest(knex);
     assert.ok(applied.length >= 4);
     const expected = [
-      'audit_logs', 'evidence', 'findings', 'job_events', 'job_findings', 'jobs', 'schedules', 'targets',
-      'users', 'workspace_members', 'workspaces',
+      'audit_logs', 'evidence', 'finding_versions', 'findings', 'job_events', 'job_findings', 'jobs', 'schedules', 'targets',
+      'users', 'webhook_deliveries', 'webhooks', 'workspace_members', 'workspaces',
     ];
     assert.deepEqual(await tables(), expected);
     await knex.migrate.rollback(migrationConfig, true);

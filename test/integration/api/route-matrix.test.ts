@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { FindingsRepository } from '../../../db/repositories/findings';
 import { startTestApi, type TestApi } from '../../helpers/api';
 import { createWorkspaceCast, type WorkspaceCast } from '../../helpers/actors';
@@ -42,6 +42,13 @@ describe('workspace isolation across every route', function () {
       .knex('evidence')
       .insert({ workspace_id: victim.workspaceId, job_id: job.body.id, object_key: key, content_type: 'text/plain', size_bytes: body.length, sha256 })
       .returning('id');
+    const webhook = await victim.admin.call<{ id: string }>('POST', `/workspaces/${victim.workspaceId}/webhooks`, { url: 'https://victim-secret-hooks.example/notify', events: ['job.finished'] });
+    assert.equal(webhook.status, 201);
+    // A row is enough: every schedule route answers the intruder before asking Temporal anything.
+    const [schedule] = await clients()
+      .knex('schedules')
+      .insert({ id: randomUUID(), workspace_id: victim.workspaceId, target_id: target.body.id, technique: 'dns_lookup', temporal_schedule_id: `schedule-victim-${randomUUID()}`, spec: JSON.stringify({ cron: null, interval_seconds: 3600, timezone: 'UTC', jitter_seconds: 0, overlap_policy: 'SKIP', catchup_window_seconds: 300 }) })
+      .returning('id');
     ids = {
       workspace_id: victim.workspaceId,
       target_id: target.body.id,
@@ -49,8 +56,10 @@ describe('workspace isolation across every route', function () {
       finding_id: finding.id,
       evidence_id: evidence.id,
       user_id: victim.viewer.id,
+      schedule_id: schedule.id,
+      webhook_id: webhook.body.id,
     };
-    secrets = [victim.workspaceId, target.body.id, job.body.id, finding.id, evidence.id, 'victim-secret', victim.admin.email, victim.viewer.email, sha256];
+    secrets = [victim.workspaceId, target.body.id, job.body.id, finding.id, evidence.id, schedule.id, webhook.body.id, 'victim-secret', victim.admin.email, victim.viewer.email, sha256];
   });
 
   function servedRoutes(): { method: string; path: string }[] {

@@ -7,6 +7,8 @@ import { startDnsServer, type DnsServer } from '../../fixture-servers/dns-server
 import { startSmtpServer, type SmtpServer } from '../../fixture-servers/smtp-server';
 import { startTcpPorts, type TcpPorts } from '../../fixture-servers/tcp-ports';
 import { startWhoisServer, type WhoisServer } from '../../fixture-servers/whois-server';
+import { startWebhookReceiver } from '../../fixture-servers/webhook-receiver';
+import { verifyWebhookSignature } from '../../../core/webhook-signature';
 import { startPipelineWorker, type PipelineWorker } from '../../helpers/pipeline-worker';
 
 type Job = { id: string; status: string; run_number: number; attempts: number; last_error: string | null; next_retry_at: string | null; temporal_ui_url: string };
@@ -165,6 +167,36 @@ describe('the job pipeline', function () {
       assert.deepEqual(await workflowStatus(job.id), { status: 'COMPLETED', jobStatus: 'SUCCEEDED' });
     });
   }
+
+  it('tells a subscribed webhook that the job finished and what it found, signed, once the job has ended', async () => {
+    const receiver = await startWebhookReceiver();
+    try {
+      const hook = await cast.admin.call<{ id: string; secret: string }>('POST', `${base()}/webhooks`, {
+        url: receiver.url,
+        events: ['job.finished', 'findings.changed'],
+      });
+      assert.equal(hook.status, 201, JSON.stringify(hook.body));
+      const job = await createJob('example.test', 'dns_lookup');
+      await cast.analyst.call('POST', `${base()}/jobs/${job.id}/enqueue`);
+      await waitForStatus(job.id, ['SUCCEEDED']);
+      const requests = await receiver.waitForRequests(2, 20000);
+      const bodies = requests.map((request) => {
+        const refusal = verifyWebhookSignature(hook.body.secret, {
+          signature: request.headers['x-osint-signature'] as string | undefined,
+          timestamp: request.headers['x-osint-timestamp'] as string | undefined,
+          body: request.body,
+        });
+        assert.equal(refusal, null);
+        return JSON.parse(request.body) as { event: string; data: { job: { id: string; status: string } } };
+      });
+      assert.deepEqual(bodies.map((body) => body.event).sort(), ['findings.changed', 'job.finished']);
+      for (const body of bodies) assert.deepEqual([body.data.job.id, body.data.job.status], [job.id, 'SUCCEEDED']);
+      const deliveries = await cast.admin.call<{ items: { status: string }[] }>('GET', `${base()}/webhooks/${hook.body.id}/deliveries`);
+      assert.equal(deliveries.body.items.length, 2);
+    } finally {
+      await receiver.close();
+    }
+  });
 
   it('answers a second enqueue with the job as it is, and starts no second workflow', async () => {
     const job = await createJob('example.test', 'dns_lookup');

@@ -18,6 +18,7 @@ const OUTCOME: TechniqueOutcome = { evidence: 1, evidenceKeys: ['k'], findingsNe
  */
 function stubs(technique: (attempt: number) => Promise<TechniqueOutcome>, jobStatus: { current: JobStatus } = { current: 'CREATED' }) {
   const mirrored: string[] = [];
+  const notified: string[] = [];
   const jobId = randomUUID();
   const plan: JobPlan = {
     jobId,
@@ -40,8 +41,12 @@ function stubs(technique: (attempt: number) => Promise<TechniqueOutcome>, jobSta
       return { applied: true, status: request.to, runNumber: 1 };
     },
     runTechnique: async () => technique(Context.current().info.attempt),
+    notifyJobFinished: async (notice: { status: string }) => {
+      notified.push(notice.status);
+      return { events: [], deliveries: 0 };
+    },
   };
-  return { activities, mirrored, jobId };
+  return { activities, mirrored, notified, jobId };
 }
 
 describe('the job workflow (real dev server, stubbed activities)', function () {
@@ -51,7 +56,7 @@ describe('the job workflow (real dev server, stubbed activities)', function () {
   });
 
   it('mirrors QUEUED, leaves SUCCEEDED to the technique activity, and completes with the counts', async () => {
-    const { activities, mirrored, jobId } = stubs(async () => OUTCOME);
+    const { activities, mirrored, notified, jobId } = stubs(async () => OUTCOME);
     const worker = await createTestWorker(activities);
     try {
       const result = await worker.runUntil(
@@ -59,6 +64,7 @@ describe('the job workflow (real dev server, stubbed activities)', function () {
       );
       assert.deepEqual(result, { status: 'SUCCEEDED', outcome: OUTCOME });
       assert.deepEqual(mirrored, ['QUEUED']);
+      assert.deepEqual(notified, ['SUCCEEDED'], 'webhooks are told once the job ended');
       const description = await worker.client.workflow.getHandle(jobId).describe();
       assert.deepEqual(description.searchAttributes[SEARCH_ATTRIBUTES.jobStatus], ['SUCCEEDED']);
     } finally {
@@ -85,7 +91,7 @@ describe('the job workflow (real dev server, stubbed activities)', function () {
 
   it('ends FAILED, and the workflow failed, on a non-retryable failure', async () => {
     let attempts = 0;
-    const { activities, mirrored, jobId } = stubs(async () => {
+    const { activities, mirrored, notified, jobId } = stubs(async () => {
       attempts += 1;
       throw ApplicationFailure.nonRetryable('guard refused 10.0.0.1', 'TechniquePermanentError');
     });
@@ -99,6 +105,7 @@ describe('the job workflow (real dev server, stubbed activities)', function () {
       });
       assert.equal(attempts, 1);
       assert.deepEqual(mirrored, ['QUEUED', 'FAILED']);
+      assert.deepEqual(notified, ['FAILED']);
     } finally {
       await worker.close();
     }
@@ -106,7 +113,7 @@ describe('the job workflow (real dev server, stubbed activities)', function () {
 
   it('ends DEAD_LETTER through FAILED when retries are exhausted', async () => {
     let attempts = 0;
-    const { activities, mirrored, jobId } = stubs(async () => {
+    const { activities, mirrored, notified, jobId } = stubs(async () => {
       attempts += 1;
       throw ApplicationFailure.retryable('SERVFAIL', 'TechniqueTransientError');
     });
@@ -119,6 +126,7 @@ describe('the job workflow (real dev server, stubbed activities)', function () {
       });
       assert.equal(attempts, POLICY.maxAttempts);
       assert.deepEqual(mirrored, ['QUEUED', 'FAILED', 'DEAD_LETTER']);
+      assert.deepEqual(notified, ['DEAD_LETTER']);
     } finally {
       await worker.close();
     }
@@ -126,7 +134,7 @@ describe('the job workflow (real dev server, stubbed activities)', function () {
 
   it('cancels a running technique through its heartbeats and ends cancelled', async () => {
     let sawCancel = false;
-    const { activities, mirrored, jobId } = stubs(async () => {
+    const { activities, mirrored, notified, jobId } = stubs(async () => {
       const context = Context.current();
       for (;;) {
         context.heartbeat();
@@ -155,6 +163,7 @@ describe('the job workflow (real dev server, stubbed activities)', function () {
       assert.equal(description.status.name, 'CANCELLED');
       assert.ok(sawCancel, 'the activity saw the cancellation');
       assert.deepEqual(mirrored, ['QUEUED', 'CANCELLED']);
+      assert.deepEqual(notified, ['CANCELLED']);
     } finally {
       await worker.close();
     }
@@ -163,7 +172,7 @@ describe('the job workflow (real dev server, stubbed activities)', function () {
   it('follows the job when its results were recorded just before a cancellation reached the technique', async () => {
     const jobStatus: { current: JobStatus } = { current: 'CREATED' };
     let release: () => void = () => undefined;
-    const { activities, mirrored, jobId } = stubs(async () => {
+    const { activities, mirrored, notified, jobId } = stubs(async () => {
       // The technique commits SUCCEEDED, then its completion is held back until the cancellation lands.
       jobStatus.current = 'SUCCEEDED';
       await new Promise<void>((resolve) => (release = resolve));
@@ -184,6 +193,7 @@ describe('the job workflow (real dev server, stubbed activities)', function () {
       );
       assert.deepEqual(result, { status: 'SUCCEEDED', outcome: null });
       assert.deepEqual(mirrored, ['QUEUED', 'CANCELLED']);
+      assert.deepEqual(notified, ['SUCCEEDED']);
       const description = await handle.describe();
       assert.equal(description.status.name, 'COMPLETED');
       assert.deepEqual(description.searchAttributes[SEARCH_ATTRIBUTES.jobStatus], ['SUCCEEDED']);
