@@ -8,7 +8,12 @@ export type ActivityDeps = JobActivityDeps & WebhookActivityDeps;
 
 /** Creates the activity implementations, keyed by the names workflows call them by. */
 export function createActivities(deps: ActivityDeps) {
-  return { ...createJobActivities(deps), ...createScheduleActivities(deps), ...createWebhookActivities(deps) };
+  const webhooks = createWebhookActivities(deps);
+  return {
+    ...createJobActivities({ ...deps, notifyJobFinished: webhooks.notifyJobFinished }),
+    ...createScheduleActivities(deps),
+    ...webhooks,
+  };
 }
 
 /** The activity interface workflows proxy, type-only. */

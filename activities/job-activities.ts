@@ -9,7 +9,8 @@ import type { Knex } from 'knex';
 import type { Config } from '../core/config';
 import { noopJobMetrics, type FinalJobStatus, type JobMetrics } from '../core/job-metrics';
 import type { JobStatus } from '../core/domain/job-states';
-import type { JobPlan, JobWorkflowInput, MirrorRequest, MirrorResult, RunTechniqueInput, TechniqueResult } from '../core/domain/job-execution';
+import type { JobPlan, JobWorkflowInput, MirrorRequest, MirrorResult, RunTechniqueInput, TechniqueOutcome, TechniqueResult } from '../core/domain/job-execution';
+import type { JobFinishedNotice } from '../core/domain/webhooks';
 import type { TechniqueCode } from '../core/domain/techniques';
 import type { Logger } from '../core/logger';
 import type { EvidenceStore } from '../core/storage/evidence-store';
@@ -31,6 +32,8 @@ export interface JobActivityDeps {
   readonly techniques: Readonly<Partial<Record<TechniqueCode, Technique>>>;
   /** Where the pipeline's metrics go; nothing is recorded when absent. */
   readonly metrics?: JobMetrics;
+  /** Tells the workspace's webhooks that a job ended (idempotent); none are told when absent. */
+  readonly notifyJobFinished?: (notice: JobFinishedNotice) => Promise<unknown>;
 }
 
 const FINAL_STATUSES: ReadonlySet<JobStatus> = new Set<JobStatus>(['SUCCEEDED', 'FAILED', 'DEAD_LETTER', 'CANCELLED']);
@@ -65,6 +68,11 @@ export function createJobActivities(deps: JobActivityDeps) {
       }
     }
     return { applied: outcome.applied, status: job.status, runNumber: job.run_number };
+  }
+
+  /** Webhooks of a job that succeeded; the technique activity tells them itself, saving the workflow a step. */
+  async function notifySucceeded(plan: JobPlan): Promise<void> {
+    await deps.notifyJobFinished?.({ workspaceId: plan.workspaceId, jobId: plan.jobId, status: 'SUCCEEDED', runNumber: plan.runNumber });
   }
 
   async function mirror(request: Mirror): Promise<MirrorResult> {
@@ -108,7 +116,10 @@ export function createJobActivities(deps: JobActivityDeps) {
       const running = await mirror({ ...plan, to: 'RUNNING', attempt });
       // Not applied: a repeat of this attempt's RUNNING is fine, and a SUCCEEDED of this run means
       // an earlier attempt recorded the results but its completion was lost; nothing else runs.
-      if (!running.applied && running.status === 'SUCCEEDED' && running.runNumber === plan.runNumber) return null;
+      if (!running.applied && running.status === 'SUCCEEDED' && running.runNumber === plan.runNumber) {
+        await notifySucceeded(plan);
+        return null;
+      }
       if (!running.applied && running.status !== 'RUNNING') {
         throw ApplicationFailure.nonRetryable(`job is ${running.status}, not runnable`, 'JobNotRunnable');
       }
@@ -116,63 +127,70 @@ export function createJobActivities(deps: JobActivityDeps) {
       const technique = deps.techniques[plan.technique];
       if (!technique) throw ApplicationFailure.nonRetryable(`technique ${plan.technique} is not available`, 'JobNotRunnable');
       metrics.attempt(plan.technique);
-      try {
-        const waited = await heartbeatWhile(context, 'waiting for the technique rate limit', deps.politeness.waitForTechniqueSlot(plan.technique, signal));
-        metrics.rateLimitWait('technique', plan.technique, waited / 1000);
-        const result = await technique(plan.target, plan.params, {
-          network,
-          signal,
-          heartbeat: (progress) => context.heartbeat(progress),
-          waitForDomainSlot: (kind, domain) =>
-            heartbeatWhile(context, `waiting for the ${kind} rate limit of ${domain}`, deps.politeness.waitForDomainSlot(kind, domain, signal)).then(
-              (ms) => metrics.rateLimitWait(kind, plan.technique, ms / 1000),
-            ),
-        });
-        context.heartbeat({ stage: 'storing' });
-        const stored = await storeEvidence(deps, plan, attempt, result.evidence);
-        metrics.evidenceStored(plan.technique, result.evidence.reduce((sum, item) => sum + item.body.length, 0), stored.length);
-        const succeeded: Mirror = { ...plan, to: 'SUCCEEDED', attempt };
-        const { finished, counts } = await deps.knex.transaction(async (trx) => {
-          // The job row is locked first: a cancellation mirrored meanwhile wins, and nothing is recorded.
-          const outcome = await transition(trx, succeeded);
-          if (!outcome.applied) throw ApplicationFailure.nonRetryable(`job is ${outcome.job.status}, its results are not recorded`, 'JobNotRunnable');
-          const upserted = await deps.repos.findings.upsertMany(
-            plan.workspaceId,
-            plan.jobId,
-            result.findings.map((finding) => ({ ...finding, technique: plan.technique, target_id: plan.targetId })),
-            trx,
-          );
-          return { finished: outcome, counts: upserted };
-        });
-        recorded(finished, succeeded);
-        metrics.findings(plan.technique, counts.new, counts.seen_again);
-        log.info({ evidence: stored.length, findings_new: counts.new, findings_seen_again: counts.seen_again }, 'technique succeeded');
-        return {
-          evidence: stored.length,
-          evidenceKeys: stored,
-          findingsNew: counts.new,
-          findingsSeenAgain: counts.seen_again,
-          summary: result.summary,
-        };
-      } catch (error) {
-        if (signal.aborted || error instanceof CancelledFailure || error instanceof ApplicationFailure) throw error;
-        const permanent = error instanceof TechniqueError ? error.failureClass === 'permanent' : false;
-        const message = error instanceof Error ? error.message : String(error);
-        const code = error instanceof TechniqueError ? error.code : 'unexpected';
-        metrics.attemptFailed(plan.technique, code, permanent ? 'permanent' : 'transient');
-        if (!permanent && attempt < plan.policy.maxAttempts) {
-          const delay = Math.min(
-            plan.policy.initialIntervalMs * plan.policy.backoffCoefficient ** (attempt - 1),
-            plan.policy.maximumIntervalMs,
-          );
-          await mirror({ ...plan, to: 'RETRYING', attempt, error: message, nextRetryAt: new Date(Date.now() + delay) });
-          await reportToWorkflow(context, log, { status: 'RETRYING', attempt });
+      const attemptOnce = async (): Promise<TechniqueOutcome> => {
+        try {
+          const waited = await heartbeatWhile(context, 'waiting for the technique rate limit', deps.politeness.waitForTechniqueSlot(plan.technique, signal));
+          metrics.rateLimitWait('technique', plan.technique, waited / 1000);
+          const result = await technique(plan.target, plan.params, {
+            network,
+            signal,
+            heartbeat: (progress) => context.heartbeat(progress),
+            waitForDomainSlot: (kind, domain) =>
+              heartbeatWhile(context, `waiting for the ${kind} rate limit of ${domain}`, deps.politeness.waitForDomainSlot(kind, domain, signal)).then(
+                (ms) => metrics.rateLimitWait(kind, plan.technique, ms / 1000),
+              ),
+          });
+          context.heartbeat({ stage: 'storing' });
+          const stored = await storeEvidence(deps, plan, attempt, result.evidence);
+          metrics.evidenceStored(plan.technique, result.evidence.reduce((sum, item) => sum + item.body.length, 0), stored.length);
+          const succeeded: Mirror = { ...plan, to: 'SUCCEEDED', attempt };
+          const { finished, counts } = await deps.knex.transaction(async (trx) => {
+            // The job row is locked first: a cancellation mirrored meanwhile wins, and nothing is recorded.
+            const outcome = await transition(trx, succeeded);
+            if (!outcome.applied) throw ApplicationFailure.nonRetryable(`job is ${outcome.job.status}, its results are not recorded`, 'JobNotRunnable');
+            const upserted = await deps.repos.findings.upsertMany(
+              plan.workspaceId,
+              plan.jobId,
+              result.findings.map((finding) => ({ ...finding, technique: plan.technique, target_id: plan.targetId })),
+              trx,
+            );
+            return { finished: outcome, counts: upserted };
+          });
+          recorded(finished, succeeded);
+          metrics.findings(plan.technique, counts.new, counts.seen_again);
+          log.info({ evidence: stored.length, findings_new: counts.new, findings_seen_again: counts.seen_again }, 'technique succeeded');
+          return {
+            evidence: stored.length,
+            evidenceKeys: stored,
+            findingsNew: counts.new,
+            findingsSeenAgain: counts.seen_again,
+            summary: result.summary,
+          };
+        } catch (error) {
+          if (signal.aborted || error instanceof CancelledFailure || error instanceof ApplicationFailure) throw error;
+          const permanent = error instanceof TechniqueError ? error.failureClass === 'permanent' : false;
+          const message = error instanceof Error ? error.message : String(error);
+          const code = error instanceof TechniqueError ? error.code : 'unexpected';
+          metrics.attemptFailed(plan.technique, code, permanent ? 'permanent' : 'transient');
+          if (!permanent && attempt < plan.policy.maxAttempts) {
+            const delay = Math.min(
+              plan.policy.initialIntervalMs * plan.policy.backoffCoefficient ** (attempt - 1),
+              plan.policy.maximumIntervalMs,
+            );
+            await mirror({ ...plan, to: 'RETRYING', attempt, error: message, nextRetryAt: new Date(Date.now() + delay) });
+            await reportToWorkflow(context, log, { status: 'RETRYING', attempt });
+          }
+          log.warn({ err: message, code, permanent }, 'technique attempt failed');
+          throw permanent
+            ? ApplicationFailure.nonRetryable(message, 'TechniquePermanentError', { code })
+            : ApplicationFailure.retryable(message, 'TechniqueTransientError', { code });
         }
-        log.warn({ err: message, code, permanent }, 'technique attempt failed');
-        throw permanent
-          ? ApplicationFailure.nonRetryable(message, 'TechniquePermanentError', { code })
-          : ApplicationFailure.retryable(message, 'TechniqueTransientError', { code });
-      }
+      };
+      const outcome = await attemptOnce();
+      // Told after the commit, outside the attempt: a failure to tell retries the activity,
+      // whose next attempt finds the job SUCCEEDED and only tells again (idempotent).
+      await notifySucceeded(plan);
+      return outcome;
     },
   };
 }

@@ -107,10 +107,12 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<JobWorkflowR
       // Deliveries already recorded still go out; the job's outcome stands.
     }
   };
-  const succeeded = async (outcome: TechniqueResult): Promise<JobWorkflowResult> => {
+  // The technique activity tells the webhooks when it records SUCCEEDED; the workflow tells them
+  // only when it learnt of the success some other way (idempotent either way).
+  const succeeded = async (outcome: TechniqueResult, tell: boolean): Promise<JobWorkflowResult> => {
     decided = true;
     setStatus('SUCCEEDED');
-    await notify('SUCCEEDED');
+    if (tell) await notify('SUCCEEDED');
     return { status: 'SUCCEEDED', outcome };
   };
 
@@ -120,13 +122,13 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<JobWorkflowR
     if (plan.status !== 'QUEUED') await mirror('QUEUED');
     setStatus('RUNNING');
     const outcome = await work.run(() => runTechnique(plan));
-    return await succeeded(outcome);
+    return await succeeded(outcome, false);
   } catch (error) {
     decided = true;
     if (isCancellation(error) || cancelRequest) {
       const by = cancelRequest ? `cancelled by ${cancelRequest.by}${cancelRequest.reason ? `: ${cancelRequest.reason}` : ''}` : 'cancelled';
       const cancelled = await mirror('CANCELLED', by);
-      if (succeededMeanwhile(cancelled)) return await succeeded(null);
+      if (succeededMeanwhile(cancelled)) return await succeeded(null, true);
       setStatus('CANCELLED');
       await notify('CANCELLED');
       // The API's cancellation request follows its signal; ending after it makes the workflow
@@ -138,7 +140,7 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<JobWorkflowR
       const message = error.cause?.message ?? error.message;
       const exhausted = error.retryState === RetryState.MAXIMUM_ATTEMPTS_REACHED || error.retryState === RetryState.TIMEOUT;
       const failed = await mirror('FAILED', message, !exhausted);
-      if (succeededMeanwhile(failed)) return await succeeded(null);
+      if (succeededMeanwhile(failed)) return await succeeded(null, true);
       if (exhausted) {
         await mirror('DEAD_LETTER', `retries exhausted after ${plan.policy.maxAttempts} attempts: ${message}`);
         setStatus('DEAD_LETTER');
