@@ -9,7 +9,7 @@ import type { Knex } from 'knex';
 import type { Config } from '../core/config';
 import { noopJobMetrics, type FinalJobStatus, type JobMetrics } from '../core/job-metrics';
 import type { JobStatus } from '../core/domain/job-states';
-import type { JobPlan, JobWorkflowInput, MirrorRequest, MirrorResult, RunTechniqueInput, TechniqueOutcome, TechniqueResult } from '../core/domain/job-execution';
+import type { JobPlan, JobRef, JobWorkflowInput, MirrorRequest, MirrorResult, RunTechniqueInput, TechniqueOutcome, TechniqueResult } from '../core/domain/job-execution';
 import type { JobFinishedNotice } from '../core/domain/webhooks';
 import type { TechniqueCode } from '../core/domain/techniques';
 import type { Logger } from '../core/logger';
@@ -75,27 +75,34 @@ export function createJobActivities(deps: JobActivityDeps) {
     await deps.notifyJobFinished?.({ workspaceId: plan.workspaceId, jobId: plan.jobId, status: 'SUCCEEDED', runNumber: plan.runNumber });
   }
 
+  /** The job and its target from Postgres, by id (the workflow id), with the policy of this worker's config. */
+  async function rehydrate(jobId: string): Promise<JobPlan> {
+    const row = await deps.repos.jobs.findForWorker(jobId);
+    if (!row) throw ApplicationFailure.nonRetryable(`job ${jobId} does not exist`, 'JobNotRunnable');
+    const { job, target } = row;
+    return {
+      jobId: job.id,
+      workspaceId: job.workspace_id,
+      targetId: job.target_id,
+      target: { type: target.type, value: target.value },
+      technique: job.technique,
+      params: job.params,
+      status: job.status,
+      runNumber: job.run_number,
+      policy: deps.config.jobs[job.technique],
+    };
+  }
+
   async function mirror(request: Mirror): Promise<MirrorResult> {
     return recorded(await deps.knex.transaction((trx) => transition(trx, request)), request);
   }
 
   return {
-    /** Rehydrates the job from Postgres: the workflow's input is only its id. */
-    async loadJobPlan(input: JobWorkflowInput): Promise<JobPlan> {
-      const row = await deps.repos.jobs.findForWorker(input.jobId);
-      if (!row) throw ApplicationFailure.nonRetryable(`job ${input.jobId} does not exist`, 'JobNotRunnable');
-      const { job, target } = row;
-      return {
-        jobId: job.id,
-        workspaceId: job.workspace_id,
-        targetId: job.target_id,
-        target: { type: target.type, value: target.value },
-        technique: job.technique,
-        params: job.params,
-        status: job.status,
-        runNumber: job.run_number,
-        policy: deps.config.jobs[job.technique],
-      };
+    /** Rehydrates the job's ref from Postgres, for a workflow started without the job's memo. */
+    async loadJobPlan(input: JobWorkflowInput): Promise<JobRef> {
+      const plan = await rehydrate(input.jobId);
+      const { target: _target, params: _params, ...ref } = plan;
+      return ref;
     },
 
     /** Mirrors a state the workflow reached; a repeat or late write is ignored. Answers the job's status. */
@@ -108,11 +115,18 @@ export function createJobActivities(deps: JobActivityDeps) {
      * SUCCEEDED in one transaction; when it fails with attempts left, mirrors RETRYING with the
      * error and the time of the next attempt.
      */
-    async runTechnique({ plan }: RunTechniqueInput): Promise<TechniqueResult> {
+    async runTechnique({ job }: RunTechniqueInput): Promise<TechniqueResult> {
       const context = Context.current();
       const { attempt } = context.info;
       const signal = context.cancellationSignal;
-      const log = deps.logger.child({ job_id: plan.jobId, workflow_id: context.info.workflowExecution?.workflowId, attempt });
+      const log = deps.logger.child({ job_id: job.jobId, workflow_id: context.info.workflowExecution?.workflowId, attempt });
+      // The worker rehydrates the job here; the retry policy is the one Temporal runs this activity under.
+      const rehydrated = await rehydrate(job.jobId);
+      if (rehydrated.workspaceId !== job.workspaceId) throw ApplicationFailure.nonRetryable(`job ${job.jobId} is not in workspace ${job.workspaceId}`, 'JobNotRunnable');
+      const plan: JobPlan = { ...rehydrated, runNumber: job.runNumber, policy: job.policy };
+      // A job the workflow found still CREATED (started by a schedule's firing, or before the
+      // API's commit) is queued first, so its history reads as every other job's.
+      if (rehydrated.status === 'CREATED') await mirror({ ...plan, to: 'QUEUED' });
       const running = await mirror({ ...plan, to: 'RUNNING', attempt });
       // Not applied: a repeat of this attempt's RUNNING is fine, and a SUCCEEDED of this run means
       // an earlier attempt recorded the results but its completion was lost; nothing else runs.

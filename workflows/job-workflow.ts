@@ -10,18 +10,20 @@ import {
   CancellationScope,
   CancelledFailure,
   condition,
-  continueAsNew,
+  makeContinueAsNewFunc,
   isCancellation,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { RetryState } from '@temporalio/common';
 import type { Activities } from '../activities';
 import {
   NON_RETRYABLE_ERROR_TYPES,
-  type JobPlan,
+  jobRefFromMemo,
+  type JobRef,
   type JobWorkflowInput,
   type JobWorkflowResult,
   type MirrorResult,
@@ -31,7 +33,8 @@ import type { JobStatus } from '../core/domain/job-states';
 import { SEARCH_ATTRIBUTES } from '../core/domain/temporal';
 import { attemptStatusSignal, cancelSignal, requeueSignal, type CancelRequest, type RequeueRequest } from './signals';
 
-// Loading the job only reads, so it runs as a local activity (no task queue round trip).
+// Rehydrating the job only reads, so it runs as a local activity; it is needed only when the
+// workflow was started without the job's memo (a local activity costs a workflow activation).
 const { loadJobPlan } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds', backoffCoefficient: 2 },
@@ -71,9 +74,10 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<JobWorkflowR
     requeue = request;
   });
 
-  // Not cancellable: a cancellation that arrives before the first task must still be mirrored,
-  // and mirroring needs the plan.
-  const plan = await CancellationScope.nonCancellable(() => loadJobPlan(input));
+  // The memo written by whoever started the workflow names the job's workspace, run and retry
+  // policy. Without one, the job is rehydrated; not cancellable, because a cancellation that
+  // arrives before the first task must still be mirrored, and mirroring needs the ref.
+  const plan: JobRef = jobRefFromMemo(input.jobId, workflowInfo().memo) ?? (await CancellationScope.nonCancellable(() => loadJobPlan(input)));
   const setStatus = (status: JobStatus) =>
     upsertSearchAttributes({
       [SEARCH_ATTRIBUTES.workspaceId]: [plan.workspaceId],
@@ -119,7 +123,7 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<JobWorkflowR
   try {
     // Normally already QUEUED by the API; this closes the window where the workflow started
     // but the API's commit had not landed when the plan was read.
-    if (plan.status !== 'QUEUED') await mirror('QUEUED');
+    if (plan.status && plan.status !== 'QUEUED') await mirror('QUEUED');
     setStatus('RUNNING');
     const outcome = await work.run(() => runTechnique(plan));
     return await succeeded(outcome, false);
@@ -145,16 +149,21 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<JobWorkflowR
         await mirror('DEAD_LETTER', `retries exhausted after ${plan.policy.maxAttempts} attempts: ${message}`);
         setStatus('DEAD_LETTER');
         await notify('DEAD_LETTER');
-        if (requeue && requeue.runNumber > plan.runNumber) await continueAsNew<typeof jobWorkflow>(input);
+        if (requeue && requeue.runNumber > plan.runNumber) await continueWithRun(input, requeue.runNumber);
         throw ApplicationFailure.nonRetryable(`dead-lettered after ${plan.policy.maxAttempts} attempts: ${message}`, 'JobDeadLettered');
       }
       setStatus('FAILED');
       await notify('FAILED');
-      if (requeue && requeue.runNumber > plan.runNumber) await continueAsNew<typeof jobWorkflow>(input);
+      if (requeue && requeue.runNumber > plan.runNumber) await continueWithRun(input, requeue.runNumber);
       throw ApplicationFailure.nonRetryable(message, 'JobFailed');
     }
     throw error;
   }
+}
+
+/** Opens the requeued run from this one, its memo naming the new run number. */
+async function continueWithRun(input: JobWorkflowInput, runNumber: number): Promise<never> {
+  return makeContinueAsNewFunc<typeof jobWorkflow>({ memo: { ...workflowInfo().memo, run_number: runNumber } })(input);
 }
 
 async function untilCancellationRequested(): Promise<void> {
@@ -167,7 +176,7 @@ async function untilCancellationRequested(): Promise<void> {
   }
 }
 
-function runTechnique(plan: JobPlan): Promise<TechniqueResult> {
+function runTechnique(plan: JobRef): Promise<TechniqueResult> {
   const { policy } = plan;
   const { runTechnique: run } = proxyActivities<Activities>({
     startToCloseTimeout: policy.activityTimeoutMs,
@@ -180,5 +189,6 @@ function runTechnique(plan: JobPlan): Promise<TechniqueResult> {
       nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
     },
   });
-  return run({ plan });
+  const { jobId, workspaceId, targetId, technique, runNumber } = plan;
+  return run({ job: { jobId, workspaceId, targetId, technique, runNumber, policy } });
 }

@@ -7,7 +7,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import type { Config } from '../../core/config';
-import type { JobWorkflowInput } from '../../core/domain/job-execution';
+import { jobMemo, type JobWorkflowInput } from '../../core/domain/job-execution';
 import { SEARCH_ATTRIBUTES, taskQueueName } from '../../core/domain/temporal';
 import { TECHNIQUES } from '../../core/domain/techniques';
 import { errors } from '../../core/errors';
@@ -119,7 +119,7 @@ export class JobRunner {
         [SEARCH_ATTRIBUTES.technique]: [job.technique],
         [SEARCH_ATTRIBUTES.jobStatus]: ['QUEUED'],
       },
-      memo: { target: targetValue, technique: job.technique, workspace_id: job.workspace_id, run_number: job.run_number },
+      memo: jobMemo(job, targetValue, this.deps.config.jobs[job.technique]),
     };
   }
 }

@@ -18,7 +18,46 @@ export interface ActivityPolicy {
   readonly heartbeatTimeoutMs: number;
 }
 
-/** The job as the workflow needs it, loaded by an activity. */
+/**
+ * What the workflow knows of its job: ids, technique, run and retry policy, never the target or
+ * params. Whoever starts the workflow writes it into the memo (see `jobMemo`); without one, a
+ * local activity rehydrates it from Postgres.
+ */
+export interface JobRef {
+  readonly jobId: string;
+  readonly workspaceId: string;
+  readonly targetId: string;
+  readonly technique: TechniqueCode;
+  readonly runNumber: number;
+  readonly policy: ActivityPolicy;
+  /** Known only when rehydrated; the technique activity queues a job still CREATED either way. */
+  readonly status?: JobStatus;
+}
+
+/** The memo of a job's workflow: shown in the Web UI, and the workflow's JobRef. (A type, so it is a Record.) */
+export type JobMemo = {
+  readonly target: string;
+  readonly technique: TechniqueCode;
+  readonly workspace_id: string;
+  readonly target_id: string;
+  readonly run_number: number;
+  /** The retry policy the job runs under, from the config of the process that enqueued it. */
+  readonly retry_policy: ActivityPolicy;
+};
+
+/** The memo for a job's workflow. */
+export function jobMemo(job: { workspace_id: string; target_id: string; technique: TechniqueCode; run_number: number }, target: string, policy: ActivityPolicy): JobMemo {
+  return { target, technique: job.technique, workspace_id: job.workspace_id, target_id: job.target_id, run_number: job.run_number, retry_policy: policy };
+}
+
+/** The JobRef a workflow's memo carries, or undefined when it carries none. */
+export function jobRefFromMemo(jobId: string, memo: Record<string, unknown> | undefined): JobRef | undefined {
+  const value = memo as Partial<JobMemo> | undefined;
+  if (!value?.retry_policy || !value.workspace_id || !value.target_id || !value.technique || typeof value.run_number !== 'number') return undefined;
+  return { jobId, workspaceId: value.workspace_id, targetId: value.target_id, technique: value.technique, runNumber: value.run_number, policy: value.retry_policy };
+}
+
+/** The job as the technique activity needs it: the ref, rehydrated with its target and params. */
 export interface JobPlan {
   readonly jobId: string;
   readonly workspaceId: string;
@@ -77,9 +116,9 @@ export interface JobWorkflowResult {
   readonly outcome: TechniqueOutcome | null;
 }
 
-/** Input of the technique activity. */
+/** Input of the technique activity: the job's ref; the activity rehydrates the rest. */
 export interface RunTechniqueInput {
-  readonly plan: JobPlan;
+  readonly job: JobRef;
 }
 
 /** Error type names the retry policy treats as permanent. */

@@ -145,6 +145,14 @@ describe('the job pipeline', function () {
     const findings = await cast.viewer.call<{ items: { finding_type: string; data: { value?: unknown } }[] }>('GET', `${base()}/jobs/${job.id}/findings`);
     assert.ok(findings.body.items.some((finding) => finding.finding_type === 'dns_record' && JSON.stringify(finding.data).includes('127.0.0.1')));
     assert.deepEqual(await workflowStatus(job.id), { status: 'COMPLETED', jobStatus: 'SUCCEEDED' });
+    // The memo carries the job's ref, so the workflow needed no step to rehydrate it.
+    const { Client } = await import('@temporalio/client');
+    const handle = new Client({ connection: clients.temporal, namespace: clients.config.temporal.namespace }).workflow.getHandle(job.id);
+    const description = await handle.describe();
+    assert.deepEqual(description.memo?.retry_policy, clients.config.jobs.dns_lookup);
+    assert.equal(description.memo?.target, 'example.test');
+    const history = await handle.fetchHistory();
+    assert.ok(!(history.events ?? []).some((event) => event.markerRecordedEventAttributes), 'no local activity ran');
   });
 
   for (const [technique, value, params, findingType] of [
