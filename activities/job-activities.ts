@@ -141,20 +141,21 @@ export function createJobActivities(deps: JobActivityDeps) {
       const technique = deps.techniques[plan.technique];
       if (!technique) throw ApplicationFailure.nonRetryable(`technique ${plan.technique} is not available`, 'JobNotRunnable');
       metrics.attempt(plan.technique);
+      const heartbeat = deferredHeartbeat(context, Math.min(HEARTBEAT_GRACE_MS, plan.policy.heartbeatTimeoutMs / 4));
       const attemptOnce = async (): Promise<TechniqueOutcome> => {
         try {
-          const waited = await heartbeatWhile(context, 'waiting for the technique rate limit', deps.politeness.waitForTechniqueSlot(plan.technique, signal));
+          const waited = await heartbeatWhile(heartbeat, 'waiting for the technique rate limit', deps.politeness.waitForTechniqueSlot(plan.technique, signal));
           metrics.rateLimitWait('technique', plan.technique, waited / 1000);
           const result = await technique(plan.target, plan.params, {
             network,
             signal,
-            heartbeat: (progress) => context.heartbeat(progress),
+            heartbeat: (progress) => heartbeat.beat(progress),
             waitForDomainSlot: (kind, domain) =>
-              heartbeatWhile(context, `waiting for the ${kind} rate limit of ${domain}`, deps.politeness.waitForDomainSlot(kind, domain, signal)).then(
+              heartbeatWhile(heartbeat, `waiting for the ${kind} rate limit of ${domain}`, deps.politeness.waitForDomainSlot(kind, domain, signal)).then(
                 (ms) => metrics.rateLimitWait(kind, plan.technique, ms / 1000),
               ),
           });
-          context.heartbeat({ stage: 'storing' });
+          heartbeat.beat({ stage: 'storing' });
           const stored = await storeEvidence(deps, plan, attempt, result.evidence);
           metrics.evidenceStored(plan.technique, result.evidence.reduce((sum, item) => sum + item.body.length, 0), stored.length);
           const succeeded: Mirror = { ...plan, to: 'SUCCEEDED', attempt };
@@ -200,7 +201,7 @@ export function createJobActivities(deps: JobActivityDeps) {
             : ApplicationFailure.retryable(message, 'TechniqueTransientError', { code });
         }
       };
-      const outcome = await attemptOnce();
+      const outcome = await attemptOnce().finally(() => heartbeat.stop());
       // Told after the commit, outside the attempt: a failure to tell retries the activity,
       // whose next attempt finds the job SUCCEEDED and only tells again (idempotent).
       await notifySucceeded(plan);
@@ -220,9 +221,41 @@ async function reportToWorkflow(context: Context, log: Logger, status: AttemptSt
   }
 }
 
+/** How long an attempt runs before its first heartbeat reaches Temporal (at most a quarter of the heartbeat timeout). */
+const HEARTBEAT_GRACE_MS = 1000;
+
+/** Heartbeats that reach Temporal only once the attempt has run for a while. */
+export interface DeferredHeartbeat {
+  beat(details?: unknown): void;
+  /** Drops a heartbeat still held back (the attempt is over). */
+  stop(): void;
+}
+
+/**
+ * A heartbeat costs a call to the Temporal server and a write there. Most attempts end within a
+ * second, so heartbeats are held back for `graceMs` (the latest is sent then) and pass straight
+ * through afterwards; the SDK throttles them from there. Cancellation still arrives with the first
+ * heartbeat, at most `graceMs` late, and a lost worker is still caught by the heartbeat timeout.
+ */
+export function deferredHeartbeat(context: Pick<Context, 'heartbeat'>, graceMs: number): DeferredHeartbeat {
+  const started = Date.now();
+  let held: { details?: unknown } | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    beat(details) {
+      if (Date.now() - started >= graceMs) return context.heartbeat(details);
+      held = { details };
+      timer ??= setTimeout(() => context.heartbeat(held?.details), graceMs - (Date.now() - started));
+    },
+    stop() {
+      clearTimeout(timer);
+    },
+  };
+}
+
 /** Keeps heartbeating while `waiting` runs: waiting for a rate-limit token is not a stall. */
-async function heartbeatWhile<T>(context: Context, stage: string, waiting: Promise<T>): Promise<T> {
-  const timer = setInterval(() => context.heartbeat({ stage }), 1000);
+async function heartbeatWhile<T>(heartbeat: DeferredHeartbeat, stage: string, waiting: Promise<T>): Promise<T> {
+  const timer = setInterval(() => heartbeat.beat({ stage }), 1000);
   try {
     return await waiting;
   } finally {
