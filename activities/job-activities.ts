@@ -14,7 +14,8 @@ import type { JobFinishedNotice } from '../core/domain/webhooks';
 import type { TechniqueCode } from '../core/domain/techniques';
 import type { Logger } from '../core/logger';
 import type { EvidenceStore } from '../core/storage/evidence-store';
-import { transitionJob, type TransitionOutcome } from '../db/repositories/job-transitions';
+import type { Job } from '../db/models/Job';
+import { startAttempt, transitionJob, type TransitionOutcome } from '../db/repositories/job-transitions';
 import { attemptStatusSignal, type AttemptStatus } from '../workflows/signals';
 import type { Repositories } from '../db/repositories';
 import type { Politeness } from './rate-limit';
@@ -79,18 +80,7 @@ export function createJobActivities(deps: JobActivityDeps) {
   async function rehydrate(jobId: string): Promise<JobPlan> {
     const row = await deps.repos.jobs.findForWorker(jobId);
     if (!row) throw ApplicationFailure.nonRetryable(`job ${jobId} does not exist`, 'JobNotRunnable');
-    const { job, target } = row;
-    return {
-      jobId: job.id,
-      workspaceId: job.workspace_id,
-      targetId: job.target_id,
-      target: { type: target.type, value: target.value },
-      technique: job.technique,
-      params: job.params,
-      status: job.status,
-      runNumber: job.run_number,
-      policy: deps.config.jobs[job.technique],
-    };
+    return planOf(row.job, row.target, { runNumber: row.job.run_number, policy: deps.config.jobs[row.job.technique] });
   }
 
   async function mirror(request: Mirror): Promise<MirrorResult> {
@@ -120,22 +110,30 @@ export function createJobActivities(deps: JobActivityDeps) {
       const { attempt } = context.info;
       const signal = context.cancellationSignal;
       const log = deps.logger.child({ job_id: job.jobId, workflow_id: context.info.workflowExecution?.workflowId, attempt });
-      // The worker rehydrates the job here; the retry policy is the one Temporal runs this activity under.
-      const rehydrated = await rehydrate(job.jobId);
-      if (rehydrated.workspaceId !== job.workspaceId) throw ApplicationFailure.nonRetryable(`job ${job.jobId} is not in workspace ${job.workspaceId}`, 'JobNotRunnable');
-      const plan: JobPlan = { ...rehydrated, runNumber: job.runNumber, policy: job.policy };
-      // A job the workflow found still CREATED (started by a schedule's firing, or before the
-      // API's commit) is queued first, so its history reads as every other job's.
-      if (rehydrated.status === 'CREATED') await mirror({ ...plan, to: 'QUEUED' });
-      const running = await mirror({ ...plan, to: 'RUNNING', attempt });
-      // Not applied: a repeat of this attempt's RUNNING is fine, and a SUCCEEDED of this run means
-      // an earlier attempt recorded the results but its completion was lost; nothing else runs.
-      if (!running.applied && running.status === 'SUCCEEDED' && running.runNumber === plan.runNumber) {
-        await notifySucceeded(plan);
-        return null;
-      }
-      if (!running.applied && running.status !== 'RUNNING') {
-        throw ApplicationFailure.nonRetryable(`job is ${running.status}, not runnable`, 'JobNotRunnable');
+      // The worker rehydrates the job here; the retry policy is the one Temporal runs this activity
+      // under. The usual case (QUEUED or RETRYING → RUNNING) is one statement.
+      const started = await startAttempt(deps.knex, job.workspaceId, job.jobId, job.runNumber, attempt);
+      let plan: JobPlan;
+      if (started) {
+        metrics.transition(started.from, 'RUNNING', started.job.technique);
+        plan = planOf(started.job, started.target, job);
+      } else {
+        const rehydrated = await rehydrate(job.jobId);
+        if (rehydrated.workspaceId !== job.workspaceId) throw ApplicationFailure.nonRetryable(`job ${job.jobId} is not in workspace ${job.workspaceId}`, 'JobNotRunnable');
+        plan = { ...rehydrated, runNumber: job.runNumber, policy: job.policy };
+        // A job the workflow found still CREATED (started by a schedule's firing, or before the
+        // API's commit) is queued first, so its history reads as every other job's.
+        if (rehydrated.status === 'CREATED') await mirror({ ...plan, to: 'QUEUED' });
+        const running = await mirror({ ...plan, to: 'RUNNING', attempt });
+        // Not applied: a repeat of this attempt's RUNNING is fine, and a SUCCEEDED of this run means
+        // an earlier attempt recorded the results but its completion was lost; nothing else runs.
+        if (!running.applied && running.status === 'SUCCEEDED' && running.runNumber === plan.runNumber) {
+          await notifySucceeded(plan);
+          return null;
+        }
+        if (!running.applied && running.status !== 'RUNNING') {
+          throw ApplicationFailure.nonRetryable(`job is ${running.status}, not runnable`, 'JobNotRunnable');
+        }
       }
       if (attempt > 1) await reportToWorkflow(context, log, { status: 'RUNNING', attempt });
       const technique = deps.techniques[plan.technique];
@@ -207,6 +205,25 @@ export function createJobActivities(deps: JobActivityDeps) {
       await notifySucceeded(plan);
       return outcome;
     },
+  };
+}
+
+/** The plan of a job row and its target, under `ref`'s run and policy. */
+function planOf(
+  job: Pick<Job, 'id' | 'workspace_id' | 'target_id' | 'technique' | 'params' | 'status'>,
+  target: JobPlan['target'],
+  ref: Pick<JobRef, 'runNumber' | 'policy'>,
+): JobPlan {
+  return {
+    jobId: job.id,
+    workspaceId: job.workspace_id,
+    targetId: job.target_id,
+    target: { type: target.type, value: target.value },
+    technique: job.technique,
+    params: job.params,
+    status: job.status,
+    runNumber: ref.runNumber,
+    policy: ref.policy,
   };
 }
 

@@ -7,7 +7,9 @@
  * a write for an older run or attempt, a repeat, or one the table refuses is ignored).
  */
 import type { Knex } from 'knex';
-import { canTransition, isFinished, type JobStatus } from '../../core/domain/job-states';
+import type { ModelObject } from 'objection';
+import type { TargetType } from '../../core/domain/targets';
+import { canTransition, isFinished, JOB_STATUSES, type JobStatus } from '../../core/domain/job-states';
 import { errors } from '../../core/errors';
 import type { Job } from '../models/Job';
 
@@ -101,4 +103,44 @@ async function write(
     [...update.bindings, job.status, to, change.attempt, change.runNumber, change.error, now],
   );
   return Object.assign(job, patch);
+}
+
+/** Where an attempt may start from in one statement: the states the table lets move to RUNNING, but CREATED. */
+const ATTEMPT_STARTS_FROM = JOB_STATUSES.filter((status) => status !== 'CREATED' && status !== 'RUNNING' && canTransition(status, 'RUNNING'));
+
+/** A job whose attempt just started, with its target. */
+export interface StartedAttempt {
+  readonly job: ModelObject<Job>;
+  readonly from: JobStatus;
+  readonly target: { readonly type: TargetType; readonly value: string };
+}
+
+/**
+ * The common start of an attempt in one statement (one round trip): a QUEUED or RETRYING job of
+ * run `runNumber`, whose recorded attempts are older than `attempt`, becomes RUNNING with its
+ * history row, and comes back with its target. Undefined when the job is in any other state; the
+ * caller then takes the general path (`transitionJob`), which explains what it finds.
+ */
+export async function startAttempt(db: Knex, workspaceId: string, jobId: string, runNumber: number, attempt: number): Promise<StartedAttempt | undefined> {
+  const now = new Date();
+  const { rows } = await db.raw<{ rows: (ModelObject<Job> & { from_status: JobStatus; target_type: TargetType; target_value: string })[] }>(
+    `WITH current AS (
+       SELECT id, status FROM jobs WHERE id = ? AND workspace_id = ? FOR UPDATE
+     ), updated AS (
+       UPDATE jobs SET status = 'RUNNING', attempts = ?, next_retry_at = NULL, updated_at = ?, started_at = COALESCE(jobs.started_at, ?)
+       FROM current
+       WHERE jobs.id = current.id AND current.status = ANY(?) AND jobs.run_number = ? AND jobs.attempts < ?
+       RETURNING jobs.*, current.status AS from_status
+     ), event AS (
+       INSERT INTO job_events (job_id, workspace_id, from_status, to_status, attempt, run_number, error, at)
+       SELECT id, workspace_id, from_status, 'RUNNING', attempts, run_number, NULL, ? FROM updated
+     )
+     SELECT updated.*, targets.type AS target_type, targets.value AS target_value
+     FROM updated JOIN targets ON targets.id = updated.target_id`,
+    [jobId, workspaceId, attempt, now, now, ATTEMPT_STARTS_FROM, runNumber, attempt, now],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  const { from_status: from, target_type: type, target_value: value, ...job } = row;
+  return { job, from, target: { type, value } };
 }
