@@ -15,7 +15,7 @@ import type { TechniqueCode } from '../core/domain/techniques';
 import type { Logger } from '../core/logger';
 import type { EvidenceStore } from '../core/storage/evidence-store';
 import type { Job } from '../db/models/Job';
-import { startAttempt, transitionJob, type TransitionOutcome } from '../db/repositories/job-transitions';
+import { attemptTransition, transitionJob, type AttemptTransition, type TransitionOutcome } from '../db/repositories/job-transitions';
 import { attemptStatusSignal, type AttemptStatus } from '../workflows/signals';
 import type { Repositories } from '../db/repositories';
 import type { Politeness } from './rate-limit';
@@ -58,7 +58,7 @@ export function createJobActivities(deps: JobActivityDeps) {
   }
 
   /** Counts a committed transition, and the job's end when it ended. */
-  function recorded(outcome: TransitionOutcome, request: Mirror): MirrorResult {
+  function recorded(outcome: TransitionOutcome | (AttemptTransition & { applied: true }), request: Mirror): MirrorResult {
     const { job } = outcome;
     if (outcome.applied) {
       metrics.transition(outcome.from, job.status, job.technique);
@@ -112,10 +112,10 @@ export function createJobActivities(deps: JobActivityDeps) {
       const log = deps.logger.child({ job_id: job.jobId, workflow_id: context.info.workflowExecution?.workflowId, attempt });
       // The worker rehydrates the job here; the retry policy is the one Temporal runs this activity
       // under. The usual case (QUEUED or RETRYING → RUNNING) is one statement.
-      const started = await startAttempt(deps.knex, job.workspaceId, job.jobId, job.runNumber, attempt);
+      const started = await attemptTransition(deps.knex, 'start', { ...job, attempt });
       let plan: JobPlan;
       if (started) {
-        metrics.transition(started.from, 'RUNNING', started.job.technique);
+        recorded({ applied: true, ...started }, { ...job, to: 'RUNNING', attempt });
         plan = planOf(started.job, started.target, job);
       } else {
         const rehydrated = await rehydrate(job.jobId);
@@ -157,19 +157,23 @@ export function createJobActivities(deps: JobActivityDeps) {
           const stored = await storeEvidence(deps, plan, attempt, result.evidence);
           metrics.evidenceStored(plan.technique, result.evidence.reduce((sum, item) => sum + item.body.length, 0), stored.length);
           const succeeded: Mirror = { ...plan, to: 'SUCCEEDED', attempt };
-          const { finished, counts } = await deps.knex.transaction(async (trx) => {
-            // The job row is locked first: a cancellation mirrored meanwhile wins, and nothing is recorded.
-            const outcome = await transition(trx, succeeded);
-            if (!outcome.applied) throw ApplicationFailure.nonRetryable(`job is ${outcome.job.status}, its results are not recorded`, 'JobNotRunnable');
-            const upserted = await deps.repos.findings.upsertMany(
-              plan.workspaceId,
-              plan.jobId,
-              result.findings.map((finding) => ({ ...finding, technique: plan.technique, target_id: plan.targetId })),
-              trx,
-            );
-            return { finished: outcome, counts: upserted };
-          });
-          recorded(finished, succeeded);
+          const findings = result.findings.map((finding) => ({ ...finding, technique: plan.technique, target_id: plan.targetId }));
+          // SUCCEEDED and the findings commit together (one statement when there are none). The job
+          // row is locked first: a cancellation mirrored meanwhile wins, and nothing is recorded.
+          const succeed = async (db: Knex | Knex.Transaction) => {
+            const finished = await attemptTransition(db, 'succeed', { ...plan, attempt });
+            if (finished) return finished;
+            const current = await deps.repos.jobs.find(plan.workspaceId, plan.jobId);
+            throw ApplicationFailure.nonRetryable(`job is ${current?.status ?? 'gone'}, its results are not recorded`, 'JobNotRunnable');
+          };
+          const { finished, counts } =
+            findings.length === 0
+              ? { finished: await succeed(deps.knex), counts: { new: 0, seen_again: 0 } }
+              : await deps.knex.transaction(async (trx) => ({
+                  finished: await succeed(trx),
+                  counts: await deps.repos.findings.upsertMany(plan.workspaceId, plan.jobId, findings, trx),
+                }));
+          recorded({ applied: true, ...finished }, succeeded);
           metrics.findings(plan.technique, counts.new, counts.seen_again);
           log.info({ evidence: stored.length, findings_new: counts.new, findings_seen_again: counts.seen_again }, 'technique succeeded');
           return {

@@ -25,14 +25,15 @@ export class AuditLogsRepository {
 
   /** Records `entry` for the workspace (null for account-level actions) inside `trx`. */
   async record(workspaceId: string | null, entry: AuditEntry, trx: Knex.Transaction): Promise<void> {
-    await AuditLog.query(trx).insert({
+    // Plain knex, nothing returned: every mutation of the API writes one of these.
+    await trx('audit_logs').insert({
       workspace_id: workspaceId,
       action: entry.action,
       entity_type: entry.entity_type,
       entity_id: entry.entity_id ?? null,
       actor_id: entry.actor_id,
       ip: entry.ip ?? null,
-      details: entry.details ?? {},
+      details: JSON.stringify(entry.details ?? {}),
     });
   }
 

@@ -108,39 +108,59 @@ async function write(
 /** Where an attempt may start from in one statement: the states the table lets move to RUNNING, but CREATED. */
 const ATTEMPT_STARTS_FROM = JOB_STATUSES.filter((status) => status !== 'CREATED' && status !== 'RUNNING' && canTransition(status, 'RUNNING'));
 
-/** A job whose attempt just started, with its target. */
-export interface StartedAttempt {
+/** A job whose attempt just started or finished, with its target. */
+export interface AttemptTransition {
   readonly job: ModelObject<Job>;
   readonly from: JobStatus;
   readonly target: { readonly type: TargetType; readonly value: string };
 }
 
 /**
- * The common start of an attempt in one statement (one round trip): a QUEUED or RETRYING job of
- * run `runNumber`, whose recorded attempts are older than `attempt`, becomes RUNNING with its
- * history row, and comes back with its target. Undefined when the job is in any other state; the
- * caller then takes the general path (`transitionJob`), which explains what it finds.
+ * The usual steps of an attempt in one statement each (one round trip, no transaction needed):
+ * `start` moves a QUEUED or RETRYING job of run `runNumber`, whose recorded attempts are older
+ * than `attempt`, to RUNNING; `succeed` moves the job RUNNING that attempt to SUCCEEDED. Each
+ * writes its history row and answers the job with its target. Undefined when the job is in any
+ * other state: the caller then takes the general path (`transitionJob`), which says why.
  */
-export async function startAttempt(db: Knex, workspaceId: string, jobId: string, runNumber: number, attempt: number): Promise<StartedAttempt | undefined> {
+export function attemptTransition(
+  db: Knex | Knex.Transaction,
+  step: 'start' | 'succeed',
+  ids: { workspaceId: string; jobId: string; runNumber: number; attempt: number },
+): Promise<AttemptTransition | undefined> {
+  const to: JobStatus = step === 'start' ? 'RUNNING' : 'SUCCEEDED';
+  if (step === 'succeed' && !canTransition('RUNNING', to)) throw new Error('the transition table no longer lets RUNNING succeed');
+  return step === 'start'
+    ? attemptStatement(db, ids, to, ATTEMPT_STARTS_FROM, 'jobs.attempts < ?', 'started_at = COALESCE(jobs.started_at, ?)')
+    : attemptStatement(db, ids, to, ['RUNNING'], 'jobs.attempts = ?', 'finished_at = ?');
+}
+
+async function attemptStatement(
+  db: Knex | Knex.Transaction,
+  ids: { workspaceId: string; jobId: string; runNumber: number; attempt: number },
+  to: JobStatus,
+  from: readonly JobStatus[],
+  attemptCondition: string,
+  timestamp: string,
+): Promise<AttemptTransition | undefined> {
   const now = new Date();
   const { rows } = await db.raw<{ rows: (ModelObject<Job> & { from_status: JobStatus; target_type: TargetType; target_value: string })[] }>(
     `WITH current AS (
        SELECT id, status FROM jobs WHERE id = ? AND workspace_id = ? FOR UPDATE
      ), updated AS (
-       UPDATE jobs SET status = 'RUNNING', attempts = ?, next_retry_at = NULL, updated_at = ?, started_at = COALESCE(jobs.started_at, ?)
+       UPDATE jobs SET status = ?, attempts = ?, next_retry_at = NULL, updated_at = ?, ${timestamp}
        FROM current
-       WHERE jobs.id = current.id AND current.status = ANY(?) AND jobs.run_number = ? AND jobs.attempts < ?
+       WHERE jobs.id = current.id AND current.status = ANY(?) AND jobs.run_number = ? AND ${attemptCondition}
        RETURNING jobs.*, current.status AS from_status
      ), event AS (
        INSERT INTO job_events (job_id, workspace_id, from_status, to_status, attempt, run_number, error, at)
-       SELECT id, workspace_id, from_status, 'RUNNING', attempts, run_number, NULL, ? FROM updated
+       SELECT id, workspace_id, from_status, status, attempts, run_number, NULL, ? FROM updated
      )
      SELECT updated.*, targets.type AS target_type, targets.value AS target_value
      FROM updated JOIN targets ON targets.id = updated.target_id`,
-    [jobId, workspaceId, attempt, now, now, ATTEMPT_STARTS_FROM, runNumber, attempt, now],
+    [ids.jobId, ids.workspaceId, to, ids.attempt, now, now, [...from], ids.runNumber, ids.attempt, now],
   );
   const row = rows[0];
   if (!row) return undefined;
-  const { from_status: from, target_type: type, target_value: value, ...job } = row;
-  return { job, from, target: { type, value } };
+  const { from_status: previous, target_type: type, target_value: value, ...job } = row;
+  return { job, from: previous, target: { type, value } };
 }
