@@ -135,11 +135,15 @@ export function createJobActivities(deps: JobActivityDeps) {
           throw ApplicationFailure.nonRetryable(`job is ${running.status}, not runnable`, 'JobNotRunnable');
         }
       }
+      // The workflow's status attribute learns RUNNING from here: a retry at once (it showed
+      // RETRYING), a first attempt once it has run for the grace period (short ones never show it).
+      const grace = Math.min(HEARTBEAT_GRACE_MS, plan.policy.heartbeatTimeoutMs / 4);
       if (attempt > 1) await reportToWorkflow(context, log, { status: 'RUNNING', attempt });
+      const runningReport = attempt > 1 ? undefined : setTimeout(() => void reportToWorkflow(context, log, { status: 'RUNNING', attempt }), grace);
       const technique = deps.techniques[plan.technique];
       if (!technique) throw ApplicationFailure.nonRetryable(`technique ${plan.technique} is not available`, 'JobNotRunnable');
       metrics.attempt(plan.technique);
-      const heartbeat = deferredHeartbeat(context, Math.min(HEARTBEAT_GRACE_MS, plan.policy.heartbeatTimeoutMs / 4));
+      const heartbeat = deferredHeartbeat(context, grace);
       const attemptOnce = async (): Promise<TechniqueOutcome> => {
         try {
           const waited = await heartbeatWhile(heartbeat, 'waiting for the technique rate limit', deps.politeness.waitForTechniqueSlot(plan.technique, signal));
@@ -203,7 +207,10 @@ export function createJobActivities(deps: JobActivityDeps) {
             : ApplicationFailure.retryable(message, 'TechniqueTransientError', { code });
         }
       };
-      const outcome = await attemptOnce().finally(() => heartbeat.stop());
+      const outcome = await attemptOnce().finally(() => {
+        heartbeat.stop();
+        clearTimeout(runningReport);
+      });
       // Told after the commit, outside the attempt: a failure to tell retries the activity,
       // whose next attempt finds the job SUCCEEDED and only tells again (idempotent).
       await notifySucceeded(plan);

@@ -124,7 +124,8 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<JobWorkflowR
     // Normally already QUEUED by the API; this closes the window where the workflow started
     // but the API's commit had not landed when the plan was read.
     if (plan.status && plan.status !== 'QUEUED') await mirror('QUEUED');
-    setStatus('RUNNING');
+    // RUNNING reaches the attribute from the technique activity: at once for a retry, after its
+    // first second for a first attempt, so a job that ends within a second costs no extra update.
     const outcome = await work.run(() => runTechnique(plan));
     return await succeeded(outcome, false);
   } catch (error) {

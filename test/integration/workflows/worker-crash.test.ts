@@ -126,6 +126,8 @@ describe('a worker killed in the middle of a port scan', function () {
     assert.equal(beat.attempt, 1);
     assert.ok((beat.progress.ports_done ?? 0) < ports.length, `the scan is still running: ${JSON.stringify(beat.progress)}`);
     assert.equal((await job(jobId)).status, 'RUNNING');
+    // A first attempt that runs past a second reports RUNNING to the Web UI's status attribute.
+    await waitFor('the status attribute to show RUNNING', async () => ((await handle.describe()).searchAttributes.OsintJobStatus?.[0] === 'RUNNING' ? true : undefined), 10000);
 
     first.child.kill('SIGKILL');
     assert.equal(await first.exited, null);
