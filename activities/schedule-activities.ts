@@ -80,6 +80,7 @@ export function createScheduleActivities(deps: ScheduleActivityDeps) {
           runNumber: job.run_number,
           status: job.status,
           taskQueue: taskQueueName(deps.config.temporal.taskQueue, TECHNIQUES[job.technique].queueClass),
+          policy: deps.config.jobs[job.technique],
         };
       });
     },

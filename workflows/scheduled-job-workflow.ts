@@ -18,7 +18,7 @@ import {
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
-import type { JobWorkflowInput } from '../core/domain/job-execution';
+import { jobMemo, type JobWorkflowInput } from '../core/domain/job-execution';
 import type { ScheduledJobInput, ScheduledJobResult } from '../core/domain/scheduled-jobs';
 import { SEARCH_ATTRIBUTES } from '../core/domain/temporal';
 import { JOB_WORKFLOW_TYPE } from './signals';
@@ -57,7 +57,10 @@ export async function scheduledJobWorkflow(input: ScheduledJobInput): Promise<Sc
         [SEARCH_ATTRIBUTES.technique]: [plan.technique],
         [SEARCH_ATTRIBUTES.jobStatus]: ['QUEUED'],
       },
-      memo: { target: plan.targetValue, technique: plan.technique, workspace_id: plan.workspaceId, run_number: plan.runNumber, schedule_id: input.scheduleId },
+      memo: {
+        ...jobMemo({ workspace_id: plan.workspaceId, target_id: plan.targetId, technique: plan.technique, run_number: plan.runNumber }, plan.targetValue, plan.policy),
+        schedule_id: input.scheduleId,
+      },
     });
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) return { ...firing, jobId: plan.jobId, outcome: 'already_started' };

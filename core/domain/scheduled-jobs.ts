@@ -3,6 +3,7 @@
  * firing workflow that turns each firing of a Temporal Schedule into a normal job. Pure: safe to
  * import in workflows.
  */
+import type { ActivityPolicy } from './job-execution';
 import type { TechniqueCode } from './techniques';
 
 /** What Temporal does when a firing comes while the previous one's job still runs (Temporal's names). */
@@ -61,6 +62,8 @@ export interface ScheduledJobPlan {
   readonly status: string;
   /** The task queue of the technique's class. */
   readonly taskQueue: string;
+  /** The retry policy the job runs under (written into its workflow's memo). */
+  readonly policy: ActivityPolicy;
 }
 
 /** How a firing ended. */

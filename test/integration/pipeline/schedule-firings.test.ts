@@ -145,6 +145,7 @@ describe('schedule firings', function () {
       const workflow = await client.workflow.getHandle(job.id).describe();
       assert.equal(workflow.status.name, 'COMPLETED');
       assert.deepEqual(workflow.searchAttributes.OsintJobStatus, ['SUCCEEDED']);
+      assert.deepEqual(workflow.memo?.retry_policy, clients.config.jobs.dns_lookup, 'the job ran under the policy its memo names');
       const firingId = workflow.parentExecution?.workflowId ?? '';
       assert.ok(firingId.startsWith(`${schedule.temporal_schedule_id}-`), `the job's parent is a firing of the schedule: ${firingId}`);
       const nominalTime = new Date(firingId.slice(schedule.temporal_schedule_id.length + 1)).toISOString();
