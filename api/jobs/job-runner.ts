@@ -13,8 +13,8 @@ import { TECHNIQUES } from '../../core/domain/techniques';
 import { errors } from '../../core/errors';
 import type { Job } from '../../db/models/Job';
 import type { Repositories } from '../../db/repositories';
-import { transitionJob } from '../../db/repositories/job-transitions';
-import { cancelSignal, JOB_WORKFLOW_TYPE, requeueSignal } from '../../workflows/signals';
+import { queueCreatedJob, transitionJob } from '../../db/repositories/job-transitions';
+import { cancelSignal, JOB_WORKFLOW_TYPE, requeueSignal, type CancelRequest } from '../../workflows/signals';
 
 /** Who is acting, for audit rows and signals. */
 export interface Actor {
@@ -28,21 +28,29 @@ export class JobRunner {
     private readonly deps: { knex: Knex; repos: Repositories; temporal: Client; config: Config },
   ) {}
 
-  /** CREATED → QUEUED and the workflow started; any other status answers the job as it is. */
+  /**
+   * CREATED → QUEUED and the workflow started; any other status answers the job as it is.
+   * Temporal first, so a refusal leaves the job unchanged; then one statement queues the job with
+   * its history and audit rows. The job id is the workflow id, so concurrent enqueues start one
+   * workflow, and only one of them queues the job.
+   */
   async enqueue(workspaceId: string, jobId: string, actor: Actor): Promise<{ job: Job; started: boolean }> {
-    return this.deps.knex.transaction(async (trx) => {
-      const { job, targetValue } = await this.lock(trx, workspaceId, jobId);
-      if (job.status !== 'CREATED') return { job, started: false };
-      const outcome = await transitionJob(trx, workspaceId, jobId, { to: 'QUEUED', mode: 'strict' }, job);
-      await this.audit(trx, workspaceId, jobId, 'job.enqueued', actor);
-      try {
-        await this.deps.temporal.workflow.start(JOB_WORKFLOW_TYPE, this.startOptions(outcome.job, targetValue));
-      } catch (error) {
-        // Started by an earlier call whose commit was lost: the workflow mirrors QUEUED itself.
-        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw unavailable(error);
-      }
-      return { job: outcome.job, started: true };
-    });
+    const found = await this.deps.repos.jobs.findWithTarget(workspaceId, jobId);
+    if (!found) throw errors.notFound('Job');
+    if (found.job.status !== 'CREATED') return { job: found.job, started: false };
+    try {
+      await this.deps.temporal.workflow.start(JOB_WORKFLOW_TYPE, this.startOptions(found.job, found.targetValue));
+    } catch (error) {
+      // Another enqueue started it (or an earlier one whose write was lost: the activity queues the job itself).
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw unavailable(error);
+    }
+    const queued = await queueCreatedJob(this.deps.knex, workspaceId, jobId, { action: 'job.enqueued', actorId: actor.userId, ip: actor.ip });
+    if (queued) return { job: queued as Job, started: true };
+    const current = await this.deps.repos.jobs.find(workspaceId, jobId);
+    if (!current) throw errors.notFound('Job');
+    // Cancelled from CREATED meanwhile: the workflow just started must end cancelled too.
+    if (current.status === 'CANCELLED') await this.cancelWorkflow(jobId, { by: actor.userId, reason: 'cancelled before it was queued' }).catch(() => undefined);
+    return { job: current, started: false };
   }
 
   /**
@@ -62,10 +70,8 @@ export class JobRunner {
         throw errors.conflict(`A ${job.status} job cannot be cancelled`, { status: job.status });
       }
       await this.audit(trx, workspaceId, jobId, 'job.cancel_requested', actor, { reason });
-      const handle = this.deps.temporal.workflow.getHandle(jobId);
       try {
-        await handle.signal(cancelSignal, { by: actor.userId, reason });
-        await handle.cancel();
+        await this.cancelWorkflow(jobId, { by: actor.userId, reason });
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) throw errors.conflict('The job is finishing; try again in a moment');
         throw unavailable(error);
@@ -96,9 +102,16 @@ export class JobRunner {
     });
   }
 
+  /** Who cancels and why, then the cancellation request: the workflow mirrors CANCELLED and ends cancelled. */
+  private async cancelWorkflow(jobId: string, request: CancelRequest): Promise<void> {
+    const handle = this.deps.temporal.workflow.getHandle(jobId);
+    await handle.signal(cancelSignal, request);
+    await handle.cancel();
+  }
+
   /** The job, its row locked until `trx` ends, and its target's value (for the workflow's memo). */
   private async lock(trx: Knex.Transaction, workspaceId: string, jobId: string): Promise<{ job: Job; targetValue: string }> {
-    const locked = await this.deps.repos.jobs.lockWithTarget(workspaceId, jobId, trx);
+    const locked = await this.deps.repos.jobs.findWithTarget(workspaceId, jobId, { trx, lock: true });
     if (!locked) throw errors.notFound('Job');
     return locked;
   }

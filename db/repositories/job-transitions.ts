@@ -164,3 +164,33 @@ async function attemptStatement(
   const { from_status: previous, target_type: type, target_value: value, ...job } = row;
   return { job, from: previous, target: { type, value } };
 }
+
+/**
+ * The API's enqueue in one statement: CREATED → QUEUED with its history row and the actor's audit
+ * row. Undefined when the job is not CREATED (any more): another request queued or cancelled it.
+ */
+export async function queueCreatedJob(
+  db: Knex,
+  workspaceId: string,
+  jobId: string,
+  audit: { readonly action: string; readonly actorId: string; readonly ip: string | null },
+): Promise<ModelObject<Job> | undefined> {
+  if (!canTransition('CREATED', 'QUEUED')) throw new Error('the transition table no longer lets a CREATED job be queued');
+  const now = new Date();
+  const { rows } = await db.raw<{ rows: ModelObject<Job>[] }>(
+    `WITH updated AS (
+       UPDATE jobs SET status = 'QUEUED', attempts = 0, next_retry_at = NULL, queued_at = ?, updated_at = ?
+       WHERE id = ? AND workspace_id = ? AND status = 'CREATED'
+       RETURNING *
+     ), event AS (
+       INSERT INTO job_events (job_id, workspace_id, from_status, to_status, attempt, run_number, error, at)
+       SELECT id, workspace_id, 'CREATED', 'QUEUED', 0, run_number, NULL, ? FROM updated
+     ), audit AS (
+       INSERT INTO audit_logs (workspace_id, action, entity_type, entity_id, actor_id, ip, details, created_at)
+       SELECT workspace_id, ?, 'job', id::text, ?, ?, '{}'::jsonb, ? FROM updated
+     )
+     SELECT * FROM updated`,
+    [now, now, jobId, workspaceId, now, audit.action, audit.actorId, audit.ip, now],
+  );
+  return rows[0];
+}

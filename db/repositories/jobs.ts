@@ -65,13 +65,17 @@ export class JobsRepository {
     return await (options.forUpdate ? query.forUpdate() : query);
   }
 
-  /** The job with its row locked until `trx` ends, and its target's value; one query. */
-  async lockWithTarget(workspaceId: string, jobId: string, trx: Knex.Transaction): Promise<{ job: Job; targetValue: string } | undefined> {
-    const row: (Job & { target_value?: string }) | undefined = await trx('jobs')
+  /** The job and its target's value, in one query; `lock` locks the job's row until `trx` ends. */
+  async findWithTarget(
+    workspaceId: string,
+    jobId: string,
+    options: { trx?: Knex.Transaction; lock?: boolean } = {},
+  ): Promise<{ job: Job; targetValue: string } | undefined> {
+    const query = (options.trx ?? this.db)('jobs')
       .join('targets', 'targets.id', 'jobs.target_id')
-      .where({ 'jobs.workspace_id': workspaceId, 'jobs.id': jobId })
-      .forUpdate('jobs')
-      .first('jobs.*', 'targets.value as target_value');
+      .where({ 'jobs.workspace_id': workspaceId, 'jobs.id': jobId });
+    if (options.lock) query.forUpdate('jobs');
+    const row: (Job & { target_value?: string }) | undefined = await query.first('jobs.*', 'targets.value as target_value');
     if (!row) return undefined;
     const targetValue = row.target_value ?? '';
     delete row.target_value;

@@ -336,4 +336,36 @@ describe('the job pipeline', function () {
       assert.equal(jobStatus, row.status, `job ${job.id}: search attribute ${String(jobStatus)}, Postgres ${row.status}`);
     }
   });
+
+  it('ends every job the same way in Postgres and Temporal when enqueue and cancel race on CREATED jobs', async () => {
+    const jobs: Job[] = [];
+    for (let index = 0; index < 8; index += 1) jobs.push(await createJob(`race-${index}.example.test`, 'dns_lookup'));
+    await Promise.all(
+      jobs.map((job, index) => {
+        const enqueue = () => cast.analyst.call('POST', `${base()}/jobs/${job.id}/enqueue`);
+        const cancel = () => cast.analyst.call('POST', `${base()}/jobs/${job.id}/cancel`);
+        return Promise.all(index % 2 === 0 ? [enqueue(), cancel()] : [cancel(), enqueue()]);
+      }),
+    );
+    const expected: Record<string, string> = { SUCCEEDED: 'COMPLETED', CANCELLED: 'CANCELLED' };
+    for (const job of jobs) {
+      const row = await waitForStatus(job.id, ['SUCCEEDED', 'FAILED', 'DEAD_LETTER', 'CANCELLED']);
+      assert.ok(row.status in expected, `job ${job.id} ended ${row.status}`);
+      const { Client, WorkflowNotFoundError } = await import('@temporalio/client');
+      const client = new Client({ connection: clients.temporal, namespace: clients.config.temporal.namespace });
+      const handle = client.workflow.getHandle(job.id);
+      await handle.result().catch(() => undefined);
+      const description = await handle.describe().catch((error: unknown) => {
+        if (error instanceof WorkflowNotFoundError) return undefined;
+        throw error;
+      });
+      // A job cancelled while CREATED never got a workflow; one that did ends as its job did.
+      if (description) {
+        assert.equal(description.status.name, expected[row.status], `job ${job.id}: Postgres ${row.status}, Temporal ${description.status.name}`);
+        assert.deepEqual(description.searchAttributes.OsintJobStatus, [row.status]);
+      } else {
+        assert.equal(row.status, 'CANCELLED');
+      }
+    }
+  });
 });
