@@ -78,13 +78,19 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<JobWorkflowR
   // policy. Without one, the job is rehydrated; not cancellable, because a cancellation that
   // arrives before the first task must still be mirrored, and mirroring needs the ref.
   const plan: JobRef = jobRefFromMemo(input.jobId, workflowInfo().memo) ?? (await CancellationScope.nonCancellable(() => loadJobPlan(input)));
-  const setStatus = (status: JobStatus) =>
+  // Whoever started the workflow normally labelled it already; only the status changes then.
+  let labelled = Boolean(workflowInfo().searchAttributes?.[SEARCH_ATTRIBUTES.workspaceId]?.length);
+  const setStatus = (status: JobStatus) => {
     upsertSearchAttributes({
-      [SEARCH_ATTRIBUTES.workspaceId]: [plan.workspaceId],
-      [SEARCH_ATTRIBUTES.targetId]: [plan.targetId],
-      [SEARCH_ATTRIBUTES.technique]: [plan.technique],
+      ...(!labelled && {
+        [SEARCH_ATTRIBUTES.workspaceId]: [plan.workspaceId],
+        [SEARCH_ATTRIBUTES.targetId]: [plan.targetId],
+        [SEARCH_ATTRIBUTES.technique]: [plan.technique],
+      }),
       [SEARCH_ATTRIBUTES.jobStatus]: [status],
     });
+    labelled = true;
+  };
   // The activity reports RETRYING and the RUNNING of the next attempt; the latest attempt wins,
   // and nothing moves the attribute once the workflow has decided the job's end.
   let latestAttempt = { attempt: 0, status: 'RUNNING' as JobStatus };
