@@ -101,9 +101,9 @@ export function createJobActivities(deps: JobActivityDeps) {
     },
 
     /**
-     * One attempt of the technique. Mirrors RUNNING at its start; records the findings and
-     * SUCCEEDED in one transaction; when it fails with attempts left, mirrors RETRYING with the
-     * error and the time of the next attempt.
+     * One attempt of the technique. Rehydrates the job and mirrors RUNNING at its start; records
+     * the findings and SUCCEEDED in one transaction, then tells the webhooks; when it fails with
+     * attempts left, mirrors RETRYING with the error and the time of the next attempt.
      */
     async runTechnique({ job }: RunTechniqueInput): Promise<TechniqueResult> {
       const context = Context.current();
@@ -135,13 +135,13 @@ export function createJobActivities(deps: JobActivityDeps) {
           throw ApplicationFailure.nonRetryable(`job is ${running.status}, not runnable`, 'JobNotRunnable');
         }
       }
+      const technique = deps.techniques[plan.technique];
+      if (!technique) throw ApplicationFailure.nonRetryable(`technique ${plan.technique} is not available`, 'JobNotRunnable');
       // The workflow's status attribute learns RUNNING from here: a retry at once (it showed
       // RETRYING), a first attempt once it has run for the grace period (short ones never show it).
       const grace = Math.min(HEARTBEAT_GRACE_MS, plan.policy.heartbeatTimeoutMs / 4);
       if (attempt > 1) await reportToWorkflow(context, log, { status: 'RUNNING', attempt });
       const runningReport = attempt > 1 ? undefined : setTimeout(() => void reportToWorkflow(context, log, { status: 'RUNNING', attempt }), grace);
-      const technique = deps.techniques[plan.technique];
-      if (!technique) throw ApplicationFailure.nonRetryable(`technique ${plan.technique} is not available`, 'JobNotRunnable');
       metrics.attempt(plan.technique);
       const heartbeat = deferredHeartbeat(context, grace);
       const attemptOnce = async (): Promise<TechniqueOutcome> => {
