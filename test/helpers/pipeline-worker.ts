@@ -10,7 +10,9 @@ import { TECHNIQUE_REGISTRY } from '../../activities/techniques';
 import { TASK_QUEUE_CLASSES, taskQueueName } from '../../core/domain/temporal';
 import { createLogger } from '../../core/logger';
 import { createRepositories } from '../../db/repositories';
-import type { TestClients } from './clients';
+import { randomUUID } from 'node:crypto';
+import { startTestApi, type TestApi } from './api';
+import { openTestClients, type TestClients } from './clients';
 import { installTestRuntime, workflowBundle } from './temporal-worker';
 
 /** Running workers, one per task queue class. */
@@ -53,6 +55,38 @@ export async function startPipelineWorker(clients: TestClients): Promise<Pipelin
       for (const worker of workers) worker.shutdown();
       await running;
       await connection.close();
+    },
+  };
+}
+
+/** The whole system for one test file: clients, the real API and the real worker. */
+export interface Pipeline {
+  readonly clients: TestClients;
+  readonly api: TestApi;
+  /** Stops the worker, then the API, then the clients. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens clients configured by `settings` (on a task queue of their own, named after `name`, with
+ * no retry overrides or rate limits unless `settings` set them), then starts the API and the worker.
+ */
+export async function startPipeline(name: string, settings: NodeJS.ProcessEnv): Promise<Pipeline> {
+  const clients = await openTestClients({
+    TEMPORAL_TASK_QUEUE: `${name}-${randomUUID().slice(0, 8)}`,
+    JOB_RETRY_OVERRIDES: '{}',
+    TECHNIQUE_RATE_LIMITS: '',
+    ...settings,
+  });
+  const api = await startTestApi(clients);
+  const worker = await startPipelineWorker(clients);
+  return {
+    clients,
+    api,
+    async close() {
+      await worker.shutdown();
+      await api.close();
+      await clients.close();
     },
   };
 }

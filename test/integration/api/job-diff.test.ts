@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { startTestApi, type TestApi } from '../../helpers/api';
+import type { TestApi } from '../../helpers/api';
 import { callAs, createWorkspaceCast, type WorkspaceCast } from '../../helpers/actors';
-import { openTestClients, resetState, type TestClients } from '../../helpers/clients';
+import { resetState, type TestClients } from '../../helpers/clients';
 import { findingInput, insertFindings, insertJob, insertTarget, type TargetFixture } from '../../helpers/factories';
-import { startPipelineWorker, type PipelineWorker } from '../../helpers/pipeline-worker';
+import { startPipeline, type Pipeline } from '../../helpers/pipeline-worker';
 import { startDnsServer, type DnsServer, type ZoneRecord } from '../../fixture-servers/dns-server';
 
 type Entry = { finding_id: string; finding_type: string; subject: string; fingerprint: string; data: Record<string, unknown> };
@@ -28,7 +28,7 @@ describe('job diffs', function () {
   const zone: ZoneRecord[] = [];
   let clients: TestClients;
   let api: TestApi;
-  let worker: PipelineWorker;
+  let pipeline: Pipeline | undefined;
   let cast: WorkspaceCast;
   let outsider: WorkspaceCast;
   const knex = (): Knex => clients.knex;
@@ -36,22 +36,16 @@ describe('job diffs', function () {
 
   before(async () => {
     dns = await startDnsServer({ zone });
-    clients = await openTestClients({
-      TEMPORAL_TASK_QUEUE: `diff-${randomUUID().slice(0, 8)}`,
+    pipeline = await startPipeline('diff', {
       DNS_SERVERS: dns.address,
       DNS_TIMEOUT_MS: '300',
       DNS_TRIES: '1',
-      JOB_RETRY_OVERRIDES: '{}',
-      TECHNIQUE_RATE_LIMITS: '',
     });
-    api = await startTestApi(clients);
-    worker = await startPipelineWorker(clients);
+    ({ clients, api } = pipeline);
   });
 
   after(async () => {
-    await worker?.shutdown();
-    await api?.close();
-    await clients?.close();
+    await pipeline?.close();
     await dns?.close();
   });
 

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
-import { createHash, randomUUID } from 'node:crypto';
-import { startTestApi, type TestApi } from '../../helpers/api';
+import { createHash } from 'node:crypto';
+import type { TestApi } from '../../helpers/api';
 import { createWorkspaceCast, type WorkspaceCast } from '../../helpers/actors';
-import { openTestClients, resetState, type TestClients } from '../../helpers/clients';
+import { resetState, type TestClients } from '../../helpers/clients';
 import { startDnsServer, type DnsServer } from '../../fixture-servers/dns-server';
 import { startSmtpServer, type SmtpServer } from '../../fixture-servers/smtp-server';
 import { startTcpPorts, type TcpPorts } from '../../fixture-servers/tcp-ports';
 import { startWhoisServer, type WhoisServer } from '../../fixture-servers/whois-server';
 import { startWebhookReceiver } from '../../fixture-servers/webhook-receiver';
 import { verifyWebhookSignature } from '../../../core/webhook-signature';
-import { startPipelineWorker, type PipelineWorker } from '../../helpers/pipeline-worker';
+import { startPipeline, type Pipeline } from '../../helpers/pipeline-worker';
 
 type Job = { id: string; status: string; run_number: number; attempts: number; last_error: string | null; next_retry_at: string | null; temporal_ui_url: string };
 type JobEvent = { from_status: string | null; to_status: string; attempt: number; run_number: number; error: string | null };
@@ -26,7 +26,7 @@ describe('the job pipeline', function () {
   let ports: TcpPorts;
   let clients: TestClients;
   let api: TestApi;
-  let worker: PipelineWorker;
+  let pipeline: Pipeline | undefined;
   let cast: WorkspaceCast;
 
   before(async () => {
@@ -44,8 +44,7 @@ describe('the job pipeline', function () {
     });
     smtp = await startSmtpServer({ mailboxes: ['alice@example.test'] });
     ports = await startTcpPorts({ ports: [{ banner: 'SSH-2.0-Fixture\r\n' }] });
-    clients = await openTestClients({
-      TEMPORAL_TASK_QUEUE: `pipeline-${randomUUID().slice(0, 8)}`,
+    pipeline = await startPipeline('pipeline', {
       DNS_SERVERS: dns.address,
       DNS_TIMEOUT_MS: '300',
       DNS_TRIES: '1',
@@ -58,17 +57,12 @@ describe('the job pipeline', function () {
       JOB_RETRY_BACKOFF: '1',
       JOB_RETRY_MAX_INTERVAL_MS: '100',
       JOB_HEARTBEAT_TIMEOUT_MS: '5000',
-      JOB_RETRY_OVERRIDES: '{}',
-      TECHNIQUE_RATE_LIMITS: '',
     });
-    api = await startTestApi(clients);
-    worker = await startPipelineWorker(clients);
+    ({ clients, api } = pipeline);
   });
 
   after(async () => {
-    await worker?.shutdown();
-    await api?.close();
-    await clients?.close();
+    await pipeline?.close();
     await Promise.all([dns?.close(), whois?.close(), smtp?.close(), ports?.close()]);
   });
 

@@ -4,10 +4,10 @@ import { createScheduleActivities } from '../../../activities/schedule-activitie
 import { idempotencyKey } from '../../../core/hashing';
 import { createLogger } from '../../../core/logger';
 import { createRepositories } from '../../../db/repositories';
-import { startTestApi, type TestApi } from '../../helpers/api';
+import type { TestApi } from '../../helpers/api';
 import { createWorkspaceCast, type WorkspaceCast } from '../../helpers/actors';
-import { openTestClients, resetState, type TestClients } from '../../helpers/clients';
-import { startPipelineWorker, type PipelineWorker } from '../../helpers/pipeline-worker';
+import { resetState, type TestClients } from '../../helpers/clients';
+import { startPipeline, type Pipeline } from '../../helpers/pipeline-worker';
 import { deleteTestSchedules, describeTemporalSchedule, temporalClient } from '../../helpers/schedules';
 import { startDnsServer, type DnsServer } from '../../fixture-servers/dns-server';
 
@@ -27,14 +27,13 @@ describe('schedule firings', function () {
   let dns: DnsServer;
   let clients: TestClients;
   let api: TestApi;
-  let worker: PipelineWorker;
+  let pipeline: Pipeline | undefined;
   let cast: WorkspaceCast;
   let targetId: string;
 
   before(async () => {
     dns = await startDnsServer({ zone: [{ name: 'example.test', type: 'A', data: '127.0.0.1', ttl: 300 }] });
-    clients = await openTestClients({
-      TEMPORAL_TASK_QUEUE: `schedules-${randomUUID().slice(0, 8)}`,
+    pipeline = await startPipeline('schedules', {
       DNS_SERVERS: dns.address,
       DNS_TIMEOUT_MS: '200',
       DNS_TRIES: '1',
@@ -43,18 +42,13 @@ describe('schedule firings', function () {
       JOB_RETRY_INITIAL_MS: '100',
       JOB_RETRY_BACKOFF: '1',
       JOB_RETRY_MAX_INTERVAL_MS: '100',
-      JOB_RETRY_OVERRIDES: '{}',
-      TECHNIQUE_RATE_LIMITS: '',
       SCHEDULE_MIN_INTERVAL_SECONDS: '1',
     });
-    api = await startTestApi(clients);
-    worker = await startPipelineWorker(clients);
+    ({ clients, api } = pipeline);
   });
 
   after(async () => {
-    await worker?.shutdown();
-    await api?.close();
-    await clients?.close();
+    await pipeline?.close();
     await dns?.close();
   });
 
