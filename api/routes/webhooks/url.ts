@@ -4,7 +4,7 @@
  * checked by the delivery activity at every attempt, which contacts only the address it checked.
  */
 import { isIP } from 'node:net';
-import { refusalReason } from '../../../activities/techniques/guard';
+import { refusalReason } from '../../../core/address-policy';
 
 /** Why `value` cannot be a webhook URL, or null when it can. */
 export function webhookUrlProblem(value: string, allowedCidrs: readonly string[]): string | null {
