@@ -68,3 +68,10 @@ export async function createWorkspaceCast(baseUrl: string, name = 'case'): Promi
   }
   return { workspaceId, admin, analyst, viewer };
 }
+
+/** Adds a target of `type` to the workspace as `actor`; answers its id (throws unless 201). */
+export async function addTarget(actor: Actor, workspaceId: string, type: string, value: string): Promise<string> {
+  const response = await actor.call<{ id: string }>('POST', `/workspaces/${workspaceId}/targets/${type}`, { value });
+  if (response.status !== 201) throw new Error(`adding ${type} target ${value}: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body.id;
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { startTestApi, type TestApi } from '../../helpers/api';
-import { callAs, createWorkspaceCast, type Actor, type WorkspaceCast } from '../../helpers/actors';
+import { addTarget, callAs, createWorkspaceCast, type Actor, type WorkspaceCast } from '../../helpers/actors';
 import { useTestClients } from '../../helpers/clients';
 
 type ErrorBody = { error: { code: string; message: string; details: { fields?: { field: string; message: string }[] } | null } };
@@ -26,11 +26,6 @@ describe('jobs', function () {
   let emailId: string;
   let theirDomainId: string;
   const jobsPath = (workspaceId = cast.workspaceId) => `/workspaces/${workspaceId}/jobs`;
-  const addTarget = async (actor: Actor, workspaceId: string, type: string, value: string) => {
-    const response = await actor.call<{ id: string }>('POST', `/workspaces/${workspaceId}/targets/${type}`, { value });
-    assert.equal(response.status, 201);
-    return response.body.id;
-  };
   const createJob = (actor: Actor, body: Record<string, unknown>, workspaceId = cast.workspaceId) =>
     actor.call<JobBody>('POST', jobsPath(workspaceId), body);
   const countRows = async (table: string, where: Record<string, unknown> = {}) =>

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { startTestApi, type TestApi } from '../../helpers/api';
-import { callAs, createWorkspaceCast, type Actor, type WorkspaceCast } from '../../helpers/actors';
+import { addTarget, callAs, createWorkspaceCast, type Actor, type WorkspaceCast } from '../../helpers/actors';
 import { useTestClients } from '../../helpers/clients';
 import { insertJob } from '../../helpers/factories';
 import { deleteTestSchedules, describeTemporalSchedule, temporalClient } from '../../helpers/schedules';
@@ -47,11 +47,6 @@ describe('schedules', function () {
   let emailId: string;
   let theirDomainId: string;
   const schedulesPath = (workspaceId = cast.workspaceId) => `/workspaces/${workspaceId}/schedules`;
-  const addTarget = async (actor: Actor, workspaceId: string, type: string, value: string) => {
-    const response = await actor.call<{ id: string }>('POST', `/workspaces/${workspaceId}/targets/${type}`, { value });
-    assert.equal(response.status, 201);
-    return response.body.id;
-  };
   const create = (actor: Actor, body: Record<string, unknown>, workspaceId = cast.workspaceId) =>
     actor.call<ScheduleBody>('POST', schedulesPath(workspaceId), body);
   const createHourly = async (extra: Record<string, unknown> = {}) => {

@@ -3,11 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
+import type { WorkerOptions } from '@temporalio/worker';
 import type { JobPlan, MirrorRequest, MirrorResult, TechniqueOutcome } from '../../../core/domain/job-execution';
 import { isFinished, type JobStatus } from '../../../core/domain/job-states';
 import { SEARCH_ATTRIBUTES } from '../../../core/domain/temporal';
 import { cancelSignal } from '../../../workflows/signals';
-import { createTestWorker, workflowBundle } from '../../helpers/temporal-worker';
+import { createTestWorker, workflowBundle, type TestWorker } from '../../helpers/temporal-worker';
 
 const POLICY = { maxAttempts: 3, initialIntervalMs: 10, backoffCoefficient: 1, maximumIntervalMs: 20, activityTimeoutMs: 20000, heartbeatTimeoutMs: 2000 };
 const OUTCOME: TechniqueOutcome = { evidence: 1, evidenceKeys: ['k'], findingsNew: 2, findingsSeenAgain: 0, summary: {} };
@@ -49,6 +50,21 @@ function stubs(technique: (attempt: number) => Promise<TechniqueOutcome>, jobSta
   return { activities, mirrored, notified, jobId };
 }
 
+/** Runs `body` with a test worker polling for `activities`, closed afterwards. */
+async function withWorker<T>(activities: WorkerOptions['activities'], body: (worker: TestWorker) => Promise<T>): Promise<T> {
+  const worker = await createTestWorker(activities);
+  try {
+    return await body(worker);
+  } finally {
+    await worker.close();
+  }
+}
+
+/** Starts the job's workflow and runs the worker until the workflow has ended. */
+function runJob(worker: TestWorker, jobId: string): Promise<unknown> {
+  return worker.runUntil(worker.client.workflow.execute('jobWorkflow', { workflowId: jobId, taskQueue: worker.taskQueue, args: [{ jobId }] }));
+}
+
 describe('the job workflow (real dev server, stubbed activities)', function () {
   this.timeout(60000);
   before(async () => {
@@ -57,19 +73,14 @@ describe('the job workflow (real dev server, stubbed activities)', function () {
 
   it('mirrors QUEUED, leaves SUCCEEDED to the technique activity, and completes with the counts', async () => {
     const { activities, mirrored, notified, jobId } = stubs(async () => OUTCOME);
-    const worker = await createTestWorker(activities);
-    try {
-      const result = await worker.runUntil(
-        worker.client.workflow.execute('jobWorkflow', { workflowId: jobId, taskQueue: worker.taskQueue, args: [{ jobId }] }),
-      );
+    await withWorker(activities, async (worker) => {
+      const result = await runJob(worker, jobId);
       assert.deepEqual(result, { status: 'SUCCEEDED', outcome: OUTCOME });
       assert.deepEqual(mirrored, ['QUEUED']);
       assert.deepEqual(notified, [], 'the technique activity tells the webhooks of its success itself');
       const description = await worker.client.workflow.getHandle(jobId).describe();
       assert.deepEqual(description.searchAttributes[SEARCH_ATTRIBUTES.jobStatus], ['SUCCEEDED']);
-    } finally {
-      await worker.close();
-    }
+    });
   });
 
   it('retries a transient failure and succeeds on a later attempt', async () => {
@@ -77,16 +88,11 @@ describe('the job workflow (real dev server, stubbed activities)', function () {
       if (attempt < 3) throw ApplicationFailure.retryable('timeout', 'TechniqueTransientError');
       return OUTCOME;
     });
-    const worker = await createTestWorker(activities);
-    try {
-      const result = await worker.runUntil(
-        worker.client.workflow.execute('jobWorkflow', { workflowId: jobId, taskQueue: worker.taskQueue, args: [{ jobId }] }),
-      );
+    await withWorker(activities, async (worker) => {
+      const result = await runJob(worker, jobId);
       assert.deepEqual(result, { status: 'SUCCEEDED', outcome: OUTCOME });
       assert.deepEqual(mirrored, ['QUEUED']);
-    } finally {
-      await worker.close();
-    }
+    });
   });
 
   it('ends FAILED, and the workflow failed, on a non-retryable failure', async () => {
@@ -95,10 +101,8 @@ describe('the job workflow (real dev server, stubbed activities)', function () {
       attempts += 1;
       throw ApplicationFailure.nonRetryable('guard refused 10.0.0.1', 'TechniquePermanentError');
     });
-    const worker = await createTestWorker(activities);
-    try {
-      const run = worker.client.workflow.execute('jobWorkflow', { workflowId: jobId, taskQueue: worker.taskQueue, args: [{ jobId }] });
-      await assert.rejects(worker.runUntil(run), (error: unknown) => {
+    await withWorker(activities, async (worker) => {
+      await assert.rejects(runJob(worker, jobId), (error: unknown) => {
         assert.ok(error instanceof WorkflowFailedError);
         assert.equal((error.cause as ApplicationFailure).type, 'JobFailed');
         return true;
@@ -106,9 +110,7 @@ describe('the job workflow (real dev server, stubbed activities)', function () {
       assert.equal(attempts, 1);
       assert.deepEqual(mirrored, ['QUEUED', 'FAILED']);
       assert.deepEqual(notified, ['FAILED']);
-    } finally {
-      await worker.close();
-    }
+    });
   });
 
   it('ends DEAD_LETTER through FAILED when retries are exhausted', async () => {
@@ -117,19 +119,15 @@ describe('the job workflow (real dev server, stubbed activities)', function () {
       attempts += 1;
       throw ApplicationFailure.retryable('SERVFAIL', 'TechniqueTransientError');
     });
-    const worker = await createTestWorker(activities);
-    try {
-      const run = worker.client.workflow.execute('jobWorkflow', { workflowId: jobId, taskQueue: worker.taskQueue, args: [{ jobId }] });
-      await assert.rejects(worker.runUntil(run), (error: unknown) => {
+    await withWorker(activities, async (worker) => {
+      await assert.rejects(runJob(worker, jobId), (error: unknown) => {
         assert.equal(((error as WorkflowFailedError).cause as ApplicationFailure).type, 'JobDeadLettered');
         return true;
       });
       assert.equal(attempts, POLICY.maxAttempts);
       assert.deepEqual(mirrored, ['QUEUED', 'FAILED', 'DEAD_LETTER']);
       assert.deepEqual(notified, ['DEAD_LETTER']);
-    } finally {
-      await worker.close();
-    }
+    });
   });
 
   it('cancels a running technique through its heartbeats and ends cancelled', async () => {
@@ -146,8 +144,7 @@ describe('the job workflow (real dev server, stubbed activities)', function () {
         }
       }
     });
-    const worker = await createTestWorker(activities);
-    try {
+    await withWorker(activities, async (worker) => {
       const handle = await worker.client.workflow.start('jobWorkflow', { workflowId: jobId, taskQueue: worker.taskQueue, args: [{ jobId }] });
       const outcome = worker.runUntil(
         (async () => {
@@ -164,9 +161,7 @@ describe('the job workflow (real dev server, stubbed activities)', function () {
       assert.ok(sawCancel, 'the activity saw the cancellation');
       assert.deepEqual(mirrored, ['QUEUED', 'CANCELLED']);
       assert.deepEqual(notified, ['CANCELLED']);
-    } finally {
-      await worker.close();
-    }
+    });
   });
 
   it('follows the job when its results were recorded just before a cancellation reached the technique', async () => {
