@@ -37,7 +37,7 @@ export function buildApp(deps: ApiDeps): BuiltApp {
   };
   const routes = apiRoutes(routeDeps);
   const router = new Router();
-  mountRoutes(router, routes, createAccessMiddleware({ secretKey: deps.config.secretKey, ...repos }));
+  mountRoutes(router, routes, createAccessMiddleware({ secretKey: deps.config.secretKey, ...repos, memberships: deps.memberships }));
   const docs = docsRouter(routes);
 
   const app = new Koa();

@@ -8,6 +8,7 @@ import type { ApiMetrics } from '../core/metrics';
 import type { EvidenceStore } from '../core/storage/evidence-store';
 import type { Repositories } from '../db/repositories';
 import type { LoginThrottle } from './auth/login-throttle';
+import type { MembershipCache } from './auth/membership-cache';
 import type { JobRunner } from './jobs/job-runner';
 import type { Readiness } from './readiness';
 import type { ScheduleManager } from './schedules/schedule-manager';
@@ -23,6 +24,8 @@ export interface ApiDeps {
   readonly metrics: ApiMetrics;
   /** Temporal client on the configured namespace (jobs, schedules). */
   readonly temporal: Client;
+  /** Recently read memberships, dropped by every process when one changes. */
+  readonly memberships: MembershipCache;
 }
 
 /** What each resource's route factory receives. */

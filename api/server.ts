@@ -11,6 +11,7 @@ import { createApiMetrics } from '../core/metrics';
 import { createS3Client, S3EvidenceStore } from '../core/storage/s3-evidence-store';
 import { createKnex } from '../db/knex';
 import { buildApp } from './app';
+import { MembershipCache } from './auth/membership-cache';
 import { createReadinessProbe, temporalProbeConnection } from './readiness';
 
 async function main(): Promise<void> {
@@ -25,6 +26,10 @@ async function main(): Promise<void> {
   const temporal = new Client({ connection: temporalConnection, namespace: config.temporal.namespace });
   const evidenceStore = new S3EvidenceStore(createS3Client(config.storage), config.storage.bucket, config.storage.region);
 
+  const memberships = new MembershipCache({ publisher: redis, subscriber: redis.duplicate(), ttlMs: config.api.accessCacheTtlMs, logger });
+  // Without its subscription the cache reads every membership from the database: the API still starts.
+  await memberships.start();
+
   const checkReadiness = createReadinessProbe({
     knex,
     redis,
@@ -33,7 +38,7 @@ async function main(): Promise<void> {
     evidenceStore,
     timeoutMs: config.readinessTimeoutMs,
   });
-  const { app } = buildApp({ config, logger, knex, redis, evidenceStore, checkReadiness, metrics: createApiMetrics(), temporal });
+  const { app } = buildApp({ config, logger, knex, redis, evidenceStore, checkReadiness, metrics: createApiMetrics(), temporal, memberships });
   const server = http.createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(config.api.port, config.api.host, resolve));
   logger.info({ url: `http://${config.api.host}:${config.api.port}` }, 'api listening');
@@ -49,7 +54,7 @@ async function main(): Promise<void> {
       server.closeIdleConnections();
     });
     clearTimeout(forced);
-    await Promise.allSettled([knex.destroy(), redis.quit(), temporalProbe.close(), temporalConnection.close()]);
+    await Promise.allSettled([memberships.close(), knex.destroy(), redis.quit(), temporalProbe.close(), temporalConnection.close()]);
     logger.info('api stopped');
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));

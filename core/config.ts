@@ -28,6 +28,11 @@ export const ConfigSchema = Type.Object({
   API_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   API_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8000 }),
   API_SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10000 }),
+  API_ACCESS_CACHE_TTL_MS: Type.Integer({
+    minimum: 0,
+    default: 30000,
+    description: 'how long an API process may reuse a membership it read; changes are announced through Redis sooner; 0 reads every one',
+  }),
   DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://', default: 'postgres://osint:osint@127.0.0.1:5432/osint' }),
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, default: 10 }),
   REDIS_URL: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379/0' }),
@@ -114,6 +119,7 @@ export interface Config {
     readonly shutdownGraceMs: number;
     readonly bodyLimit: string;
     readonly trustProxy: boolean;
+    readonly accessCacheTtlMs: number;
   };
   readonly login: {
     readonly windowSeconds: number;
@@ -206,7 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: raw.LOG_LEVEL,
     secretKey: raw.SECRET_KEY,
     jwtExpiresInSeconds: raw.JWT_EXPIRES_IN_SECONDS,
-    api: { host: raw.API_HOST, port: raw.API_PORT, shutdownGraceMs: raw.API_SHUTDOWN_GRACE_MS, bodyLimit: raw.API_BODY_LIMIT, trustProxy: raw.API_TRUST_PROXY },
+    api: { host: raw.API_HOST, port: raw.API_PORT, shutdownGraceMs: raw.API_SHUTDOWN_GRACE_MS, bodyLimit: raw.API_BODY_LIMIT, trustProxy: raw.API_TRUST_PROXY, accessCacheTtlMs: raw.API_ACCESS_CACHE_TTL_MS },
     login: {
       windowSeconds: raw.LOGIN_WINDOW_SECONDS,
       slowdownAfter: raw.LOGIN_SLOWDOWN_AFTER,

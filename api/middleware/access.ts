@@ -9,6 +9,7 @@ import { roleAtLeast, type Role } from '../../core/domain/roles';
 import { errors } from '../../core/errors';
 import type { UsersRepository } from '../../db/repositories/users';
 import type { WorkspacesRepository } from '../../db/repositories/workspaces';
+import type { MembershipCache } from '../auth/membership-cache';
 import type { AccessMiddleware, AuthUser } from '../route';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -18,6 +19,7 @@ export function createAccessMiddleware(deps: {
   secretKey: string;
   users: UsersRepository;
   workspaces: WorkspacesRepository;
+  memberships: MembershipCache;
 }): AccessMiddleware {
   // A KeyObject made once: given a string, jsonwebtoken builds a key object on every verify,
   // which cost most of an authenticated request's CPU time.
@@ -38,13 +40,16 @@ export function createAccessMiddleware(deps: {
     await verifyToken(ctx, () => loadUser(ctx, next));
   };
 
-  // One query answers both "does this user still exist" and "what is their role here".
+  // One query answers both "does this user still exist" and "what is their role here"; a member's
+  // answer is reused until a membership changes (see MembershipCache).
   const requireWorkspaceRole = (required: Role): Middleware =>
     async function requireWorkspaceRole(ctx, next) {
       const subject = (ctx.state.claims as { sub?: unknown } | undefined)?.sub;
       const workspaceId = ctx.params.workspace_id;
       if (typeof subject !== 'string' || !UUID.test(subject)) throw errors.unauthorized('Your session is no longer valid; log in again');
-      const access = await deps.workspaces.accessOf(UUID.test(workspaceId ?? '') ? workspaceId! : null, subject);
+      const access = UUID.test(workspaceId ?? '')
+        ? await deps.memberships.lookup(subject, workspaceId!, () => deps.workspaces.accessOf(workspaceId!, subject))
+        : await deps.workspaces.accessOf(null, subject);
       if (!access) throw errors.unauthorized('Your session is no longer valid; log in again');
       ctx.state.user = { id: access.user_id, email: access.email } satisfies AuthUser;
       ctx.state.logger = ctx.state.logger.child({ user_id: access.user_id });

@@ -8,6 +8,13 @@ import { paginate, type Page, type PageRequest } from '../pagination';
 /** A workspace with the caller's role in it. */
 export type WorkspaceWithRole = Workspace & { role: Role };
 
+/** The caller as the access check reads them: who they are and their role in a workspace (null: not a member). */
+export interface MembershipAccess {
+  readonly user_id: string;
+  readonly email: string;
+  readonly role: Role | null;
+}
+
 /** A member with the user's email and name. */
 export interface MemberRow {
   workspace_id: string;
@@ -53,13 +60,13 @@ export class WorkspacesRepository {
    * The user (if they exist) and their role in the workspace (null for a non-member), in one
    * query: the access check of every workspace route.
    */
-  async accessOf(workspaceId: string | null, userId: string): Promise<{ user_id: string; email: string; role: Role | null } | undefined> {
+  async accessOf(workspaceId: string | null, userId: string): Promise<MembershipAccess | undefined> {
     return (await this.db('users')
       .leftJoin('workspace_members', (join) => {
         join.on('workspace_members.user_id', '=', 'users.id').andOn('workspace_members.workspace_id', '=', this.db.raw('?', [workspaceId]));
       })
       .where('users.id', userId)
-      .first('users.id as user_id', 'users.email', 'workspace_members.role')) as { user_id: string; email: string; role: Role | null } | undefined;
+      .first('users.id as user_id', 'users.email', 'workspace_members.role')) as MembershipAccess | undefined;
   }
 
   /** Members of the workspace, newest first. */

@@ -1,6 +1,7 @@
 /** The real API app on a random loopback port, wired to the real test stack. */
 import { Client } from '@temporalio/client';
 import { buildApp, type BuiltApp } from '../../api/app';
+import { MembershipCache } from '../../api/auth/membership-cache';
 import { createReadinessProbe } from '../../api/readiness';
 import { createLogger, type Logger } from '../../core/logger';
 import { createApiMetrics } from '../../core/metrics';
@@ -25,13 +26,28 @@ export async function startTestApi(clients: TestClients, options: { logger?: Log
     timeoutMs: 1000,
     cacheMs: options.readinessCacheMs,
   });
+  const memberships = new MembershipCache({
+    publisher: clients.redis,
+    subscriber: clients.redis.duplicate(),
+    ttlMs: clients.config.api.accessCacheTtlMs,
+    logger,
+  });
+  await memberships.start();
   const built = buildApp({
     ...clients,
     logger,
     checkReadiness,
     metrics: createApiMetrics(),
     temporal: new Client({ connection: clients.temporal, namespace: clients.config.temporal.namespace }),
+    memberships,
   });
   const server = await serve(built.app);
-  return { ...server, built };
+  return {
+    ...server,
+    built,
+    close: async () => {
+      await server.close();
+      await memberships.close();
+    },
+  };
 }

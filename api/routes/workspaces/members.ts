@@ -6,15 +6,15 @@ import type { RouteDeps } from '../../deps';
 
 /**
  * Sets a member's role (or removes the member when `newRole` is null) in one transaction with
- * its audit row. The ADMIN rows are locked first, so two concurrent demotions cannot both pass
- * the last-ADMIN check.
+ * its audit row, then announces the change to every API process. The ADMIN rows are locked
+ * first, so two concurrent demotions cannot both pass the last-ADMIN check.
  */
 export async function demoteOrRemoveMember(
-  deps: Pick<RouteDeps, 'knex' | 'repos'>,
+  deps: Pick<RouteDeps, 'knex' | 'repos' | 'memberships'>,
   change: { workspaceId: string; userId: string; newRole: Role | null; actorId: string; ip: string },
 ): Promise<MemberRow | undefined> {
   const { repos } = deps;
-  return deps.knex.transaction(async (trx) => {
+  const member = await deps.knex.transaction(async (trx) => {
     const admins = await repos.workspaces.lockAdmins(change.workspaceId, trx);
     const current = await repos.workspaces.roleOf(change.workspaceId, change.userId, trx);
     if (!current) throw errors.notFound('Member');
@@ -41,4 +41,7 @@ export async function demoteOrRemoveMember(
     );
     return change.newRole === null ? undefined : repos.workspaces.findMember(change.workspaceId, change.userId, trx);
   });
+  // After the commit, so that no process can read the old membership back once it has dropped it.
+  await deps.memberships.changed(change.workspaceId);
+  return member;
 }
