@@ -1,13 +1,14 @@
 /**
  * bench/findings-query: 1,000,000 findings in one workspace (and a few thousand in four others),
- * then a fixed set of list, search and stats requests through the HTTP API (a real API process),
- * side by side with the same repository queries run directly against PostgreSQL, in the same run.
- * Prints p50/p95 of both and the API/SQL ratio.
+ * then a fixed set of list, search and stats requests (cases.ts), each answered three ways in
+ * turn in the same run: through the HTTP API (a real API process), through a bare node:http
+ * server running the same repository call (bare-server.ts: the floor of any Node HTTP answer),
+ * and by the repository call run directly against PostgreSQL. Prints p50/p95 and the ratios.
  *
  *   npm run bench:findings-query            (BENCH_FINDINGS=200000 for a quicker run)
  */
-import http from 'node:http';
 import path from 'node:path';
+import { Pool } from 'undici';
 import { hashPassword } from '../../api/auth/passwords';
 import { loadConfig } from '../../core/config';
 import { createKnex, migrateToLatest } from '../../db/knex';
@@ -16,16 +17,39 @@ import { startProcess, waitUntil } from '../../scripts/stack/process';
 import { loadStackSettings } from '../../scripts/stack/settings';
 import { ensureStack } from '../../scripts/stack/stack';
 import { testEnvironment } from '../../scripts/stack/test-environment';
-import { measure, ms, printTable, type Latency } from '../lib/measure';
+import { ms, percentile, printTable } from '../lib/measure';
+import { findingCases, type CaseInputs } from './cases';
 import { seedFindings } from './seed';
 
 const ROOT = path.resolve(__dirname, '../..');
 const COUNT = Number(process.env.BENCH_FINDINGS ?? 1_000_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
+/** Samples per request and way, unless the request's time budget runs out first (never fewer than MIN_ROUNDS). */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 300);
+const MIN_ROUNDS = 20;
+const CASE_BUDGET_MS = Number(process.env.BENCH_CASE_SECONDS ?? 20) * 1000;
+const WARMUP = 30;
 const API_PORT = Number(process.env.BENCH_API_PORT ?? 18080);
+const BARE_PORT = API_PORT + 1;
+
+type Way = 'api' | 'bare' | 'sql';
+const WAYS: readonly Way[] = ['api', 'bare', 'sql'];
 
 function say(line: string): void {
   console.log(`bench     | ${line}`);
+}
+
+/** A keep-alive client on one connection that answers the parsed JSON of a 200 (anything else throws). */
+function jsonClient(baseUrl: string, headers: Record<string, string> = {}) {
+  const pool = new Pool(baseUrl, { connections: 1, pipelining: 1 });
+  return {
+    get: async (requestPath: string): Promise<unknown> => {
+      const response = await pool.request({ path: requestPath, method: 'GET', headers });
+      const text = await response.body.text();
+      if (response.statusCode !== 200) throw new Error(`${requestPath}: ${response.statusCode} ${text}`);
+      return JSON.parse(text);
+    },
+    close: () => pool.close(),
+  };
 }
 
 async function main(): Promise<void> {
@@ -36,93 +60,95 @@ async function main(): Promise<void> {
   const stack = await ensureStack({ settings: loadStackSettings(env), profile: 'test', log: say });
   const config = loadConfig(env);
   const knex = createKnex({ ...config.database, poolMax: 4 });
-  const api = startProcess('api', process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'api/server.ts')], {
-    env,
-    cwd: ROOT,
-    sink: { kind: 'console' },
-  });
+  const tsx = ['--require', 'tsx/cjs'];
+  const api = startProcess('api', process.execPath, [...tsx, path.join(ROOT, 'api/server.ts')], { env, cwd: ROOT, sink: { kind: 'console' } });
+  let bare: ReturnType<typeof startProcess> | undefined;
+  const clients: { close(): Promise<void> }[] = [];
   try {
     await migrateToLatest(knex);
     const seeded = await seedFindings(knex, await hashPassword('benchmark passphrase'), COUNT, say);
-    const baseUrl = `http://127.0.0.1:${API_PORT}`;
-    await waitUntil('api', () => fetch(`${baseUrl}/healthz`).then((response) => response.ok), { timeoutMs: 60000, process: api });
-    const login = await fetch(`${baseUrl}/auth/login`, {
+    const repo = new FindingsRepository(knex);
+    const inputs: CaseInputs = {
+      workspaceId: seeded.workspaceId,
+      targetId: seeded.targetIds[3]!,
+      cursor: (await repo.list(seeded.workspaceId, {}, { limit: 50 })).next_cursor!,
+      weekAgo: new Date(Date.now() - 7 * 86400000),
+    };
+    bare = startProcess('bare', process.execPath, [...tsx, path.join(__dirname, 'bare-server.ts')], {
+      env: { ...env, BENCH_BARE_PORT: String(BARE_PORT), BENCH_CASE_INPUTS: JSON.stringify(inputs) },
+      cwd: ROOT,
+      sink: { kind: 'console' },
+    });
+    const apiUrl = `http://127.0.0.1:${API_PORT}`;
+    const bareUrl = `http://127.0.0.1:${BARE_PORT}`;
+    await waitUntil('api', () => fetch(`${apiUrl}/healthz`).then((response) => response.ok), { timeoutMs: 60000, process: api });
+    await waitUntil('bare', () => fetch(`${bareUrl}/ready`).then((response) => response.ok), { timeoutMs: 60000, process: bare });
+    const login = await fetch(`${apiUrl}/auth/login`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ email: seeded.email, password: seeded.password }),
     });
     const { access_token: token } = (await login.json()) as { access_token: string };
-    // A plain keep-alive HTTP client: the measurement should cost as little as the server allows.
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    const get = (query: string) =>
-      new Promise<unknown>((resolve, reject) => {
-        const request = http.get(
-          `${baseUrl}/workspaces/${seeded.workspaceId}${query}`,
-          { agent, headers: { Authorization: `Bearer ${token}` } },
-          (response) => {
-            const chunks: Buffer[] = [];
-            response.on('data', (chunk: Buffer) => chunks.push(chunk));
-            response.on('end', () => {
-              const text = Buffer.concat(chunks).toString('utf8');
-              if (response.statusCode !== 200) reject(new Error(`${query}: ${response.statusCode} ${text}`));
-              else resolve(JSON.parse(text));
-            });
-          },
-        );
-        request.on('error', reject);
-      });
+    const apiClient = jsonClient(apiUrl, { authorization: `Bearer ${token}` });
+    const bareClient = jsonClient(bareUrl);
+    clients.push(apiClient, bareClient);
 
-    const repo = new FindingsRepository(knex);
-    const ws = seeded.workspaceId;
-    const target = seeded.targetIds[3]!;
-    const firstPage = await repo.list(ws, {}, { limit: 50 });
-    const cursor = firstPage.next_cursor!;
-    const weekAgo = new Date(Date.now() - 7 * 86400000);
-    const cases: { name: string; kind: 'list' | 'search' | 'stats'; api: () => Promise<unknown>; sql: () => Promise<unknown> }[] = [
-      { name: 'list, first page', kind: 'list', api: () => get('/findings?limit=50'), sql: () => repo.list(ws, {}, { limit: 50 }) },
-      { name: 'list, next page (cursor)', kind: 'list', api: () => get(`/findings?limit=50&cursor=${cursor}`), sql: () => repo.list(ws, {}, { limit: 50, cursor }) },
-      { name: 'list, by type', kind: 'list', api: () => get('/findings?limit=50&finding_type=open_port'), sql: () => repo.list(ws, { finding_type: 'open_port' }, { limit: 50 }) },
-      { name: 'list, by target', kind: 'list', api: () => get(`/findings?limit=50&target_id=${target}`), sql: () => repo.list(ws, { target_id: target }, { limit: 50 }) },
-      {
-        name: 'list, first seen in last 7 days',
-        kind: 'list',
-        api: () => get(`/findings?limit=50&first_seen_from=${weekAgo.toISOString()}`),
-        sql: () => repo.list(ws, { first_seen_from: weekAgo }, { limit: 50 }),
-      },
-      { name: 'search, rare word', kind: 'search', api: () => get('/findings/search?q=quokka&limit=50'), sql: () => repo.search(ws, 'quokka', { limit: 50 }) },
-      { name: 'search, common word', kind: 'search', api: () => get('/findings/search?q=nginx&limit=50'), sql: () => repo.search(ws, 'nginx', { limit: 50 }) },
-      { name: 'search, two words', kind: 'search', api: () => get('/findings/search?q=openssh%20kilo&limit=50'), sql: () => repo.search(ws, 'openssh kilo', { limit: 50 }) },
-      { name: 'search, subject substring', kind: 'search', api: () => get('/findings/search?q=srv-4242&limit=50'), sql: () => repo.search(ws, 'srv-4242', { limit: 50 }) },
-      { name: 'stats, 30 days', kind: 'stats', api: () => get('/findings/stats?days=30'), sql: () => repo.stats(ws, 30) },
-    ];
+    const cases = findingCases(repo, inputs).map((testCase, index) => ({
+      ...testCase,
+      run: {
+        api: () => apiClient.get(`/workspaces/${inputs.workspaceId}${testCase.path}`),
+        bare: () => bareClient.get(`/cases/${index}`),
+        sql: testCase.sql,
+      } satisfies Record<Way, () => Promise<unknown>>,
+    }));
 
-    say(`measuring ${cases.length} requests, ${ROUNDS} rounds each, API and SQL alternating`);
+    say(`measuring ${cases.length} requests three ways (API, bare HTTP, SQL) in turn, up to ${ROUNDS} samples each, after ${WARMUP} unmeasured`);
     const rows: string[][] = [];
-    const results: { name: string; kind: string; api: Latency; sql: Latency }[] = [];
+    const results: { kind: string; p50: Record<Way, number>; p95: Record<Way, number> }[] = [];
     for (const testCase of cases) {
-      const apiLatency = await measure(testCase.api, ROUNDS);
-      const sqlLatency = await measure(testCase.sql, ROUNDS);
-      results.push({ name: testCase.name, kind: testCase.kind, api: apiLatency, sql: sqlLatency });
+      const samples: Record<Way, number[]> = { api: [], bare: [], sql: [] };
+      const started = Date.now();
+      for (let round = 0; round < WARMUP + ROUNDS; round += 1) {
+        if (round >= WARMUP + MIN_ROUNDS && Date.now() - started > CASE_BUDGET_MS) break;
+        // Each round starts with the next way, so no way always follows the same one.
+        for (let step = 0; step < WAYS.length; step += 1) {
+          const way = WAYS[(round + step) % WAYS.length]!;
+          const begun = process.hrtime.bigint();
+          await testCase.run[way]();
+          if (round >= WARMUP) samples[way].push(Number(process.hrtime.bigint() - begun) / 1e6);
+        }
+      }
+      const p50 = { api: percentile(samples.api, 0.5), bare: percentile(samples.bare, 0.5), sql: percentile(samples.sql, 0.5) };
+      const p95 = { api: percentile(samples.api, 0.95), bare: percentile(samples.bare, 0.95), sql: percentile(samples.sql, 0.95) };
+      results.push({ kind: testCase.kind, p50, p95 });
       rows.push([
         testCase.name,
-        ms(apiLatency.p50),
-        ms(apiLatency.p95),
-        ms(sqlLatency.p50),
-        ms(sqlLatency.p95),
-        (apiLatency.p50 / sqlLatency.p50).toFixed(2),
-        (apiLatency.p95 / sqlLatency.p95).toFixed(2),
+        String(samples.api.length),
+        ms(p50.api),
+        ms(p95.api),
+        ms(p50.bare),
+        ms(p50.sql),
+        ms(p95.sql),
+        (p50.api / p50.sql).toFixed(2),
+        (p95.api / p95.sql).toFixed(2),
+        (p50.bare / p50.sql).toFixed(2),
       ]);
     }
     console.log('');
     console.log(`findings-query: ${seeded.findings.toLocaleString('en')} findings in the workspace; times in ms`);
-    printTable(['request', 'API p50', 'API p95', 'SQL p50', 'SQL p95', 'API/SQL p50', 'API/SQL p95'], rows);
-    const worstSearchP95 = Math.max(...results.filter((result) => result.kind === 'search').map((result) => result.api.p95));
-    const worstRatio = Math.max(...results.map((result) => result.api.p50 / result.sql.p50));
+    console.log('API: the real API process (auth, membership, validation, logging, metrics); bare HTTP: node:http running the same repository call and presenter, nothing else; SQL: the repository call in this process');
+    printTable(['request', 'samples', 'API p50', 'API p95', 'bare HTTP p50', 'SQL p50', 'SQL p95', 'API/SQL p50', 'API/SQL p95', 'bare/SQL p50'], rows);
+    const worstSearchP95 = Math.max(...results.filter((result) => result.kind === 'search').map((result) => result.p95.api));
+    const worstRatio = Math.max(...results.map((result) => result.p50.api / result.p50.sql));
+    const worstBare = Math.max(...results.map((result) => result.p50.bare / result.p50.sql));
+    const overBare = results.map((result) => result.p50.api - result.p50.bare).sort((a, b) => a - b);
     console.log('');
     console.log(`goal: search p95 < 100 ms        → worst ${ms(worstSearchP95)} ms ${worstSearchP95 < 100 ? 'MET' : 'MISSED'}`);
-    console.log(`goal: API/SQL ratio (p50) ≤ 1.5  → worst ${worstRatio.toFixed(2)} ${worstRatio <= 1.5 ? 'MET' : 'MISSED'}`);
+    console.log(`goal: API/SQL ratio (p50) ≤ 1.5  → worst ${worstRatio.toFixed(2)} ${worstRatio <= 1.5 ? 'MET' : 'MISSED'} (bare HTTP/SQL: worst ${worstBare.toFixed(2)})`);
+    console.log(`the API's p50 over bare HTTP's: median ${ms(percentile(overBare, 0.5))} ms, largest ${ms(overBare[overBare.length - 1]!)} ms`);
   } finally {
-    await api.stop();
+    await Promise.allSettled(clients.map((client) => client.close()));
+    await Promise.allSettled([api.stop(), bare?.stop()]);
     await knex.destroy();
     await stack.stop();
   }
