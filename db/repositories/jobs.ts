@@ -24,6 +24,7 @@ export interface JobFilter {
   readonly status?: JobStatus;
   readonly technique?: TechniqueCode;
   readonly target_id?: string;
+  readonly schedule_id?: string;
 }
 
 /** Reads and creates jobs; status changes after creation go through the transition table elsewhere. */
@@ -107,6 +108,7 @@ export class JobsRepository {
     if (filter.status) query.where('status', filter.status);
     if (filter.technique) query.where('technique', filter.technique);
     if (filter.target_id) query.where('target_id', filter.target_id);
+    if (filter.schedule_id) query.where('schedule_id', filter.schedule_id);
     return paginate<Job>(query.select('*'), page, { column: 'created_at', timestamp: true });
   }
 

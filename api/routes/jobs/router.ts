@@ -43,7 +43,8 @@ export function jobRoutes(deps: RouteDeps): RouteDefinition[] {
       query: ListJobsQuery,
       responses: { 200: { description: 'a page of jobs', schema: JobPage } },
       handler: async ({ workspace, query }) => {
-        const page = await repos.jobs.list(workspace.id, { status: query.status, technique: query.technique, target_id: query.target_id }, query);
+        const { status, technique, target_id, schedule_id } = query;
+        const page = await repos.jobs.list(workspace.id, { status, technique, target_id, schedule_id }, query);
         return { body: { items: page.items.map(present), next_cursor: page.next_cursor } };
       },
     }),

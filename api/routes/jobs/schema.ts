@@ -54,6 +54,7 @@ export const ListJobsQuery = Type.Object(
     status: Type.Optional(JobStatusSchema),
     technique: Type.Optional(TechniqueSchema),
     target_id: Type.Optional(Uuid('only jobs against this target')),
+    schedule_id: Type.Optional(Uuid('only jobs this schedule fired')),
   },
   { additionalProperties: false },
 );

@@ -202,9 +202,9 @@ describe('jobs', function () {
     });
 
     it('answers 422 naming each invalid filter and page field', async () => {
-      const response = await cast.viewer.call('GET', `${jobsPath()}?status=DONE&technique=ping&target_id=example.com&limit=500`);
+      const response = await cast.viewer.call('GET', `${jobsPath()}?status=DONE&technique=ping&target_id=example.com&schedule_id=hourly&limit=500`);
       assert.equal(response.status, 422);
-      assert.deepEqual(fieldsOf(response.body).sort(), ['query.limit', 'query.status', 'query.target_id', 'query.technique']);
+      assert.deepEqual(fieldsOf(response.body).sort(), ['query.limit', 'query.schedule_id', 'query.status', 'query.target_id', 'query.technique']);
       assert.deepEqual(fieldsOf((await cast.viewer.call('GET', `${jobsPath()}?cursor=bm9wZQ`)).body), ['query.cursor']);
     });
 

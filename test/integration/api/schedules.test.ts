@@ -266,6 +266,26 @@ describe('schedules', function () {
       assert.deepEqual(response.body.firing_counts, { taken: 0, skipped_overlap: 0, missed_catchup_window: 0 });
     });
 
+    it('lists every job a schedule fired, and only those, through GET …/jobs?schedule_id=', async () => {
+      const [schedule, other] = [await createHourly(), await createHourly()];
+      const fired = [];
+      for (let index = 0; index < 3; index += 1) fired.push(await insertJob(clients().knex, cast.workspaceId, domainId));
+      const byOther = await insertJob(clients().knex, cast.workspaceId, domainId);
+      await insertJob(clients().knex, cast.workspaceId, domainId);
+      await clients().knex('jobs').whereIn('id', fired.map((job) => job.id)).update({ schedule_id: schedule.id });
+      await clients().knex('jobs').where({ id: byOther.id }).update({ schedule_id: other.id });
+      const jobsOf = async (scheduleId: string, actor = cast.viewer) =>
+        actor.call<{ items: { id: string; schedule_id: string }[] }>('GET', `/workspaces/${cast.workspaceId}/jobs?schedule_id=${scheduleId}`);
+      const listed = await jobsOf(schedule.id);
+      assert.equal(listed.status, 200);
+      assert.deepEqual(listed.body.items.map((job) => job.id).sort(), fired.map((job) => job.id).sort());
+      assert.ok(listed.body.items.every((job) => job.schedule_id === schedule.id));
+      assert.deepEqual((await jobsOf(other.id)).body.items.map((job) => job.id), [byOther.id]);
+      assert.equal((await jobsOf(schedule.id, outsider.admin)).status, 404);
+      const theirs = await outsider.admin.call<{ items: unknown[] }>('GET', `/workspaces/${outsider.workspaceId}/jobs?schedule_id=${schedule.id}`);
+      assert.deepEqual(theirs.body.items, []);
+    });
+
     it('shows no next firing times while paused', async () => {
       const schedule = await createHourly({ paused: true });
       const response = await cast.viewer.call<DetailBody>('GET', `${schedulesPath()}/${schedule.id}`);
