@@ -8,24 +8,17 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { Context } from '@temporalio/activity';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Knex } from 'knex';
 import type { Config } from '../core/config';
 import { isFinished, type JobStatus } from '../core/domain/job-states';
 import { taskQueueName } from '../core/domain/temporal';
-import {
-  WEBHOOK_DELIVERY_WORKFLOW_TYPE,
-  WEBHOOK_PERMANENT_ERROR,
-  webhookDeliveryWorkflowId,
-  type JobFinishedNotice,
-  type WebhookAttemptResult,
-  type WebhookDeliveryInput,
-  type WebhookEvent,
-} from '../core/domain/webhooks';
+import { WEBHOOK_PERMANENT_ERROR, type JobFinishedNotice, type WebhookAttemptResult, type WebhookEvent } from '../core/domain/webhooks';
 import { noopJobMetrics, type JobMetrics } from '../core/job-metrics';
 import type { Logger } from '../core/logger';
 import { SecretBox } from '../core/secret-box';
+import { startDeliveryWorkflow } from '../core/webhook-delivery-start';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signWebhookBody, TIMESTAMP_HEADER } from '../core/webhook-signature';
 import type { Repositories } from '../db/repositories';
 import type { NewDelivery } from '../db/repositories/webhooks';
@@ -131,19 +124,7 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
       const pending = await deps.knex.transaction((trx) => repos.webhooks.recordDeliveries(workspaceId, deliveries, trx));
       const client = temporalClient();
       const taskQueue = deps.webhookTaskQueue ?? taskQueueName(config.temporal.taskQueue, 'general');
-      for (const delivery of pending) {
-        try {
-          await client.workflow.start(WEBHOOK_DELIVERY_WORKFLOW_TYPE, {
-            workflowId: webhookDeliveryWorkflowId(delivery.id),
-            taskQueue,
-            args: [{ deliveryId: delivery.id, policy } satisfies WebhookDeliveryInput],
-            workflowIdReusePolicy: 'REJECT_DUPLICATE',
-            memo: { workspace_id: workspaceId, webhook_id: delivery.webhook_id, event: delivery.event, job_id: job.id },
-          });
-        } catch (error) {
-          if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-        }
-      }
+      for (const delivery of pending) await startDeliveryWorkflow(client, delivery, { taskQueue, policy });
       deps.logger.info({ job_id: job.id, workspace_id: workspaceId, events, deliveries: pending.length }, 'webhook deliveries started');
       return { events, deliveries: pending.length };
     },

@@ -8,6 +8,10 @@
 export const WEBHOOK_EVENTS = ['job.finished', 'job.dead_lettered', 'findings.changed'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
+/** What a delivery may carry: an event, or the ping an ADMIN sends to test a webhook (never subscribed to). */
+export const DELIVERY_EVENTS = [...WEBHOOK_EVENTS, 'webhook.ping'] as const;
+export type DeliveryEvent = (typeof DELIVERY_EVENTS)[number];
+
 /** PENDING until delivered (DELIVERED) or given up on (FAILED); retries stay PENDING. */
 export const WEBHOOK_DELIVERY_STATUSES = ['PENDING', 'DELIVERED', 'FAILED'] as const;
 export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];

@@ -3,7 +3,7 @@
  * but the delivery lookup of the worker, which knows only the delivery id (its workflow input).
  */
 import type { Knex } from 'knex';
-import type { WebhookDeliveryStatus, WebhookEvent } from '../../core/domain/webhooks';
+import type { DeliveryEvent, WebhookDeliveryStatus, WebhookEvent } from '../../core/domain/webhooks';
 import { paginate, type Page, type PageRequest } from '../pagination';
 
 /** A webhook as stored; the signing secret is sealed (core/secret-box.ts). */
@@ -21,6 +21,9 @@ export interface WebhookRow {
 /** A webhook to create; its id is chosen by the caller, as the sealed secret is bound to it. */
 export type NewWebhook = Omit<WebhookRow, 'workspace_id' | 'created_at'>;
 
+/** What an edit may change. */
+export type WebhookChanges = Partial<Pick<WebhookRow, 'url' | 'events' | 'secret_sealed' | 'description'>>;
+
 /** One attempt, as the delivery log keeps it. */
 export interface DeliveryAttempt {
   readonly attempt: number;
@@ -35,7 +38,7 @@ export interface DeliveryRow {
   id: string;
   workspace_id: string;
   webhook_id: string;
-  event: WebhookEvent;
+  event: DeliveryEvent;
   job_id: string | null;
   dedupe_key: string;
   payload: Record<string, unknown>;
@@ -51,8 +54,10 @@ export interface DeliveryRow {
 
 /** A delivery to record. */
 export interface NewDelivery {
+  /** Chosen by the caller when the payload carries it. */
+  readonly id?: string;
   readonly webhook_id: string;
-  readonly event: WebhookEvent;
+  readonly event: DeliveryEvent;
   readonly job_id: string | null;
   readonly dedupe_key: string;
   readonly payload: Record<string, unknown>;
@@ -82,6 +87,12 @@ export class WebhooksRepository {
     return (await (trx ?? this.db)('webhooks').where({ workspace_id: workspaceId, id: webhookId }).first(PUBLIC_COLUMNS)) as
       | Omit<WebhookRow, 'secret_sealed'>
       | undefined;
+  }
+
+  /** Applies `changes` inside `trx`; undefined when the webhook is not in the workspace. */
+  async update(workspaceId: string, webhookId: string, changes: WebhookChanges, trx: Knex.Transaction): Promise<Omit<WebhookRow, 'secret_sealed'> | undefined> {
+    const [row] = await trx('webhooks').where({ workspace_id: workspaceId, id: webhookId }).update(changes).returning(PUBLIC_COLUMNS);
+    return row as Omit<WebhookRow, 'secret_sealed'> | undefined;
   }
 
   /** Deletes the webhook and its deliveries; false when it is not in the workspace. */

@@ -1,7 +1,9 @@
-/** Webhooks: who is told when jobs finish or findings change, and how each delivery went (ADMIN). */
+/** Webhooks: who is told when jobs finish or findings change, test pings, and how each delivery went (ADMIN). */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { errors } from '../../../core/errors';
+import { taskQueueName } from '../../../core/domain/temporal';
+import { errors, type FieldProblem } from '../../../core/errors';
 import { SecretBox } from '../../../core/secret-box';
+import { startDeliveryWorkflow } from '../../../core/webhook-delivery-start';
 import type { RouteDeps } from '../../deps';
 import { defineRoute, type RouteDefinition } from '../../route';
 import { WorkspaceParams } from '../../schemas';
@@ -10,9 +12,11 @@ import {
   CreatedWebhookView,
   CreateWebhookBody,
   DeliveryPage,
+  DeliveryView,
   ListDeliveriesQuery,
   ListWebhooksQuery,
   WebhookPage,
+  UpdateWebhookBody,
   WebhookParams,
   WebhookView,
 } from './schema';
@@ -20,10 +24,15 @@ import { webhookUrlProblem } from './url';
 
 /** Only the origin goes into audit rows: paths and queries of webhook URLs often carry tokens. */
 const originOf = (url: string) => new URL(url).origin;
+const generateSecret = () => `whsec_${randomBytes(32).toString('base64url')}`;
 
 export function webhookRoutes(deps: RouteDeps): RouteDefinition[] {
   const { repos, knex, config } = deps;
   const secrets = new SecretBox(config.secretKey);
+  const urlProblems = (url: string | undefined): FieldProblem[] => {
+    const problem = url === undefined ? undefined : webhookUrlProblem(url, config.techniques.scanAllowedCidrs);
+    return problem ? [{ field: 'body.url', message: problem }] : [];
+  };
 
   return [
     defineRoute({
@@ -40,9 +49,9 @@ export function webhookRoutes(deps: RouteDeps): RouteDefinition[] {
       body: CreateWebhookBody,
       responses: { 201: { description: 'the webhook, with the generated secret when none was given', schema: CreatedWebhookView } },
       handler: async ({ workspace, body, user, ip }) => {
-        const problem = webhookUrlProblem(body.url, config.techniques.scanAllowedCidrs);
-        if (problem) throw errors.validation([{ field: 'body.url', message: problem }]);
-        const generated = body.secret === undefined ? `whsec_${randomBytes(32).toString('base64url')}` : undefined;
+        const problems = urlProblems(body.url);
+        if (problems.length > 0) throw errors.validation(problems);
+        const generated = body.secret === undefined ? generateSecret() : undefined;
         const id = randomUUID();
         const webhook = await knex.transaction(async (trx) => {
           const created = await repos.webhooks.create(
@@ -93,6 +102,72 @@ export function webhookRoutes(deps: RouteDeps): RouteDefinition[] {
         const webhook = await repos.webhooks.find(workspace.id, params.webhook_id);
         if (!webhook) throw errors.notFound('Webhook');
         return { body: presentWebhook(webhook) };
+      },
+    }),
+    defineRoute({
+      method: 'patch',
+      path: '/workspaces/{workspace_id}/webhooks/{webhook_id}',
+      summary: 'Change a webhook: its URL, events, description or signing secret',
+      tags: ['webhooks'],
+      access: 'ADMIN',
+      params: WebhookParams,
+      body: UpdateWebhookBody,
+      responses: { 200: { description: 'the webhook, with the new secret when rotate_secret generated one', schema: CreatedWebhookView } },
+      handler: async ({ workspace, params, body, user, ip }) => {
+        const problems = urlProblems(body.url);
+        if (body.secret !== undefined && body.rotate_secret) {
+          problems.push(...['body.secret', 'body.rotate_secret'].map((field) => ({ field, message: 'give a new secret or rotate_secret, not both' })));
+        }
+        if (problems.length > 0) throw errors.validation(problems);
+        const generated = body.rotate_secret ? generateSecret() : undefined;
+        const secret = body.secret ?? generated;
+        const webhook = await knex.transaction(async (trx) => {
+          const changes = {
+            ...(body.url !== undefined && { url: body.url }),
+            ...(body.events !== undefined && { events: body.events }),
+            ...(body.description !== undefined && { description: body.description }),
+            ...(secret !== undefined && { secret_sealed: secrets.seal(secret, params.webhook_id) }),
+          };
+          const changed = await repos.webhooks.update(workspace.id, params.webhook_id, changes, trx);
+          if (!changed) throw errors.notFound('Webhook');
+          const fields = Object.keys(changes).map((field) => (field === 'secret_sealed' ? 'secret' : field));
+          await repos.auditLogs.record(
+            workspace.id,
+            { action: 'webhook.updated', entity_type: 'webhook', entity_id: changed.id, actor_id: user.id, ip, details: { origin: originOf(changed.url), events: changed.events, changed: fields } },
+            trx,
+          );
+          return changed;
+        });
+        return { body: { ...presentWebhook(webhook), ...(generated && { secret: generated }) } };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/workspaces/{workspace_id}/webhooks/{webhook_id}/ping',
+      summary: 'Send the webhook a test delivery (webhook.ping)',
+      description:
+        'Signed, checked by the address guard and retried like any delivery, whatever events the webhook wants. ' +
+        'The answer is the delivery, PENDING; follow it in …/deliveries.',
+      tags: ['webhooks'],
+      access: 'ADMIN',
+      params: WebhookParams,
+      responses: { 202: { description: 'the delivery, on its way', schema: DeliveryView } },
+      handler: async ({ workspace, params, user }) => {
+        const webhook = await repos.webhooks.find(workspace.id, params.webhook_id);
+        if (!webhook) throw errors.notFound('Webhook');
+        const id = randomUUID();
+        const payload = {
+          id,
+          event: 'webhook.ping',
+          created_at: new Date().toISOString(),
+          workspace_id: workspace.id,
+          data: { webhook: { id: webhook.id, events: webhook.events }, sent_by: user.id },
+        };
+        const [delivery] = await knex.transaction((trx) =>
+          repos.webhooks.recordDeliveries(workspace.id, [{ id, webhook_id: webhook.id, event: 'webhook.ping', job_id: null, dedupe_key: `webhook.ping:${id}`, payload }], trx),
+        );
+        await startDeliveryWorkflow(deps.temporal, delivery!, { taskQueue: taskQueueName(config.temporal.taskQueue, 'general'), policy: config.webhooks });
+        return { status: 202, body: presentDelivery(delivery!) };
       },
     }),
     defineRoute({

@@ -1,7 +1,7 @@
 /** Schemas of the webhook endpoints. */
 import { Type } from '@sinclair/typebox';
 import { StringEnum } from '../../../core/domain/string-enum';
-import { WEBHOOK_DELIVERY_STATUSES, WEBHOOK_EVENTS } from '../../../core/domain/webhooks';
+import { DELIVERY_EVENTS, WEBHOOK_DELIVERY_STATUSES, WEBHOOK_EVENTS } from '../../../core/domain/webhooks';
 import { PageOf, PageQuery, Timestamp, Uuid } from '../../schemas';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -12,34 +12,53 @@ export const WebhookEventSchema = StringEnum(WEBHOOK_EVENTS, {
     'findings.changed: a SUCCEEDED job saw findings differ from the previous SUCCEEDED job of its target and technique ' +
     '(for the first such job, all of its findings are new); the body carries the counts, GET …/jobs/{id}/diff the details',
 });
+const DeliveryEventSchema = StringEnum(DELIVERY_EVENTS, { description: 'an event the webhook wants, or webhook.ping: a test an ADMIN sent' });
 export const DeliveryStatusSchema = StringEnum(WEBHOOK_DELIVERY_STATUSES, {
   description: 'PENDING while attempts remain (retries included), then DELIVERED or FAILED',
 });
 
 export const WebhookParams = Type.Object({ workspace_id: Uuid('the workspace'), webhook_id: Uuid('the webhook') });
 
+const WebhookUrl = Type.String({
+  minLength: 1,
+  maxLength: 2048,
+  description:
+    'http(s) URL receiving a POST per event, without credentials. Like every address a technique contacts, it must ' +
+    'not be private, loopback, link-local or reserved unless SCAN_ALLOWED_CIDRS allows it: an IP address is checked ' +
+    'here, a host name at every delivery (and only the checked address is contacted).',
+});
+const WebhookEvents = Type.Array(WebhookEventSchema, { minItems: 1, maxItems: WEBHOOK_EVENTS.length, uniqueItems: true });
+const WebhookSecret = Type.String({
+  minLength: 16,
+  maxLength: 256,
+  pattern: '^[\\x21-\\x7E]+$',
+  description: 'HMAC-SHA256 signing key (printable ASCII, no spaces); generated when omitted. Never returned.',
+});
+const WebhookDescription = Type.String({ maxLength: 500 });
+
 export const CreateWebhookBody = Type.Object(
   {
-    url: Type.String({
-      minLength: 1,
-      maxLength: 2048,
-      description:
-        'http(s) URL receiving a POST per event, without credentials. Like every address a technique contacts, it must ' +
-        'not be private, loopback, link-local or reserved unless SCAN_ALLOWED_CIDRS allows it: an IP address is checked ' +
-        'here, a host name at every delivery (and only the checked address is contacted).',
-    }),
-    events: Type.Array(WebhookEventSchema, { minItems: 1, maxItems: WEBHOOK_EVENTS.length, uniqueItems: true }),
-    secret: Type.Optional(
-      Type.String({
-        minLength: 16,
-        maxLength: 256,
-        pattern: '^[\\x21-\\x7E]+$',
-        description: 'HMAC-SHA256 signing key (printable ASCII, no spaces); generated when omitted. Never returned.',
-      }),
-    ),
-    description: Type.Optional(Type.String({ maxLength: 500 })),
+    url: WebhookUrl,
+    events: WebhookEvents,
+    secret: Type.Optional(WebhookSecret),
+    description: Type.Optional(WebhookDescription),
   },
   { additionalProperties: false },
+);
+
+export const UpdateWebhookBody = Type.Object(
+  {
+    url: Type.Optional(WebhookUrl),
+    events: Type.Optional(WebhookEvents),
+    description: Type.Optional(Type.Union([WebhookDescription, Type.Null()])),
+    secret: Type.Optional(WebhookSecret),
+    rotate_secret: Type.Optional(Type.Literal(true, { description: 'generate a new signing secret, shown in this response only' })),
+  },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    description: 'Only the fields given change. Deliveries still being retried use the new URL and secret from their next attempt.',
+  },
 );
 
 export const WebhookView = Type.Object({
@@ -56,7 +75,7 @@ export const CreatedWebhookView = Type.Composite([
   WebhookView,
   Type.Object({
     secret: Type.Optional(
-      Type.String({ description: 'the generated signing secret: shown in this response only, and only when the request gave none' }),
+      Type.String({ description: 'a generated signing secret: shown in this response only, and only when one was generated' }),
     ),
   }),
 ]);
@@ -75,7 +94,7 @@ export const DeliveryAttemptView = Type.Object({
 export const DeliveryView = Type.Object({
   id: Uuid('also in the body and in X-Osint-Delivery, so a receiver can drop duplicates'),
   webhook_id: Uuid(),
-  event: WebhookEventSchema,
+  event: DeliveryEventSchema,
   job_id: Type.Union([Uuid(), Type.Null()]),
   status: DeliveryStatusSchema,
   attempts: Type.Integer({ minimum: 0 }),

@@ -152,6 +152,102 @@ describe('webhooks', function () {
     });
   });
 
+  describe('PATCH /workspaces/{workspace_id}/webhooks/{webhook_id}', () => {
+    it('answers 401 without a token', async () => {
+      assert.equal((await callAs(api.url, undefined, 'PATCH', `${path()}/${randomUUID()}`, { events: ['job.finished'] })).status, 401);
+    });
+
+    it('answers 422 naming each bad field, changing nothing', async () => {
+      const webhook = await create();
+      const before = await clients().knex('webhooks').where({ id: webhook.id }).first();
+      for (const [body, fields] of [
+        [{}, ['body']],
+        [{ events: [], extra: 1 }, ['body.events', 'body.extra']],
+        [{ url: 'https://user:pw@hooks.example.test/' }, ['body.url']],
+        [{ url: 'http://10.1.2.3/hook' }, ['body.url']],
+        [{ secret: 'short' }, ['body.secret']],
+        [{ rotate_secret: false }, ['body.rotate_secret']],
+        [{ secret: `given-secret-${randomUUID()}`, rotate_secret: true }, ['body.rotate_secret', 'body.secret']],
+      ] as const) {
+        const response = await cast.admin.call('PATCH', `${path()}/${webhook.id}`, body);
+        assert.equal(response.status, 422, JSON.stringify(body));
+        assert.deepEqual(fieldsOf(response.body), fields, JSON.stringify(body));
+      }
+      assert.deepEqual(await clients().knex('webhooks').where({ id: webhook.id }).first(), before);
+      assert.deepEqual(await clients().knex('audit_logs').where({ workspace_id: cast.workspaceId, action: 'webhook.updated' }), []);
+    });
+
+    it("answers 404 for another workspace's webhook, and leaves it", async () => {
+      const theirs = await create(undefined, outsider);
+      assert.equal((await cast.admin.call('PATCH', `${path()}/${theirs.id}`, { events: ['findings.changed'] })).status, 404);
+      assert.equal((await outsider.viewer.call('PATCH', `${path(outsider.workspaceId)}/${randomUUID()}`, { events: ['findings.changed'] })).status, 403);
+      const row = await clients().knex('webhooks').where({ id: theirs.id }).first('events');
+      assert.deepEqual(row.events, ['job.finished']);
+    });
+
+    it('answers 403 to an ANALYST', async () => {
+      const webhook = await create();
+      assert.equal((await cast.analyst.call('PATCH', `${path()}/${webhook.id}`, { events: ['findings.changed'] })).status, 403);
+    });
+
+    it('changes only the fields given, and writes a webhook.updated audit row with the origin only', async () => {
+      const webhook = await create({ url: HOOK_URL, events: ['job.finished'], description: 'SIEM' });
+      const response = await cast.admin.call<Webhook>('PATCH', `${path()}/${webhook.id}`, { url: 'https://siem.example.test/in?key=k', events: ['job.dead_lettered', 'findings.changed'] });
+      assert.equal(response.status, 200);
+      assert.deepEqual(Object.keys(response.body).sort(), WEBHOOK_KEYS);
+      assert.deepEqual([response.body.url, response.body.events, response.body.description], ['https://siem.example.test/in?key=k', ['job.dead_lettered', 'findings.changed'], 'SIEM']);
+      const cleared = await cast.admin.call<Webhook>('PATCH', `${path()}/${webhook.id}`, { description: null });
+      assert.deepEqual([cleared.body.description, cleared.body.url], [null, 'https://siem.example.test/in?key=k']);
+      const audit = await clients().knex('audit_logs').where({ workspace_id: cast.workspaceId, action: 'webhook.updated' }).orderBy('id');
+      assert.deepEqual(
+        audit.map((row) => [row.entity_id, row.actor_id, row.details]),
+        [
+          [webhook.id, cast.admin.id, { origin: 'https://siem.example.test', events: ['job.dead_lettered', 'findings.changed'], changed: ['url', 'events'] }],
+          [webhook.id, cast.admin.id, { origin: 'https://siem.example.test', events: ['job.dead_lettered', 'findings.changed'], changed: ['description'] }],
+        ],
+      );
+    });
+
+    it('rotates the secret: the new one is shown once, sealed at rest and never logged; a given one is never echoed', async () => {
+      const webhook = await create();
+      const sealed = async () => (await clients().knex('webhooks').where({ id: webhook.id }).first('secret_sealed')).secret_sealed as string;
+      const first = await sealed();
+      const rotated = await cast.admin.call<Webhook>('PATCH', `${path()}/${webhook.id}`, { rotate_secret: true });
+      assert.equal(rotated.status, 200);
+      assert.match(rotated.body.secret!, /^whsec_[A-Za-z0-9_-]{43}$/);
+      assert.notEqual(rotated.body.secret, webhook.secret);
+      const second = await sealed();
+      assert.notEqual(second, first);
+      assert.ok(!second.includes(rotated.body.secret!));
+      const given = `given-secret-${randomUUID()}`;
+      const replaced = await cast.admin.call<Webhook>('PATCH', `${path()}/${webhook.id}`, { secret: given });
+      assert.equal(replaced.body.secret, undefined);
+      assert.notEqual(await sealed(), second);
+      const log = logLines.join('\n');
+      assert.ok(!log.includes(rotated.body.secret!) && !log.includes(given), 'secrets are never logged');
+      const audit = await clients().knex('audit_logs').where({ workspace_id: cast.workspaceId, action: 'webhook.updated' });
+      assert.deepEqual(audit.map((row) => row.details.changed), [['secret'], ['secret']]);
+    });
+  });
+
+  describe('POST /workspaces/{workspace_id}/webhooks/{webhook_id}/ping', () => {
+    it('answers 401 without a token', async () => {
+      assert.equal((await callAs(api.url, undefined, 'POST', `${path()}/${randomUUID()}/ping`)).status, 401);
+    });
+
+    it("answers 404 for another workspace's webhook, and records no delivery", async () => {
+      const theirs = await create(undefined, outsider);
+      assert.equal((await cast.admin.call('POST', `${path()}/${theirs.id}/ping`)).status, 404);
+      assert.deepEqual(await clients().knex('webhook_deliveries').select('id'), []);
+    });
+
+    it('answers 403 to an ANALYST, and records no delivery', async () => {
+      const webhook = await create();
+      assert.equal((await cast.analyst.call('POST', `${path()}/${webhook.id}/ping`)).status, 403);
+      assert.deepEqual(await clients().knex('webhook_deliveries').select('id'), []);
+    });
+  });
+
   describe('DELETE /workspaces/{workspace_id}/webhooks/{webhook_id}', () => {
     it('answers 401 without a token', async () => {
       assert.equal((await callAs(api.url, undefined, 'DELETE', `${path()}/${randomUUID()}`)).status, 401);

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createWebhookActivities } from '../../../activities/webhook-activities';
+import { taskQueueName } from '../../../core/domain/temporal';
 import type { JobFinishedNotice } from '../../../core/domain/webhooks';
 import { createLogger } from '../../../core/logger';
 import { verifyWebhookSignature } from '../../../core/webhook-signature';
@@ -27,7 +28,10 @@ type Delivery = {
   payload: { id: string; event: string; workspace_id: string; data: { job: { id: string; status: string }; diff?: { against_job_id: string | null; counts: Record<string, number> } } };
 };
 
-/** A delivery worker on its own task queue, with the config of `clients`, and notifyJobFinished starting workflows on it. */
+/**
+ * A delivery worker on the general task queue of `clients` (opened with a task queue prefix of
+ * their own, so the API's pings reach it too), and notifyJobFinished starting workflows on it.
+ */
 interface DeliveryWorker {
   readonly worker: TestWorker;
   readonly taskQueue: string;
@@ -35,7 +39,7 @@ interface DeliveryWorker {
 }
 
 async function startDeliveryWorker(clients: TestClients): Promise<DeliveryWorker> {
-  const taskQueue = `webhooks-${randomUUID()}`;
+  const taskQueue = taskQueueName(clients.config.temporal.taskQueue, 'general');
   const deps = { config: clients.config, knex: clients.knex, repos: createRepositories(clients.knex), logger: createLogger({ name: 'worker', level: 'silent' }) };
   // The worker's activities use the client the worker gives them (Context.current().client).
   const worker = await createTestWorker(createWebhookActivities({ ...deps, webhookTaskQueue: taskQueue }), { taskQueue });
@@ -62,8 +66,8 @@ describe('webhook delivery (real dev server, real activities)', function () {
     await workflowBundle();
     dns = await startDnsServer({ zone: [{ name: 'hooks.example.test', type: 'A', data: '127.0.0.1', ttl: 300 }] });
     const network = { DNS_SERVERS: dns.address, DNS_TIMEOUT_MS: '300', DNS_TRIES: '1' };
-    clients = await openTestClients({ ...network, SCAN_ALLOWED_CIDRS: '127.0.0.1/32' });
-    guarded = await openTestClients({ ...network, SCAN_ALLOWED_CIDRS: '' });
+    clients = await openTestClients({ ...network, SCAN_ALLOWED_CIDRS: '127.0.0.1/32', TEMPORAL_TASK_QUEUE: `hooks-${randomUUID()}` });
+    guarded = await openTestClients({ ...network, SCAN_ALLOWED_CIDRS: '', TEMPORAL_TASK_QUEUE: `hooks-guarded-${randomUUID()}` });
     api = await startTestApi(clients);
     delivery = await startDeliveryWorker(clients);
     guardedDelivery = await startDeliveryWorker(guarded);
@@ -191,6 +195,33 @@ describe('webhook delivery (real dev server, real activities)', function () {
     assert.equal(request!.headers.host, `hooks.example.test:${receiver.port}`);
     assertSigned(request!, webhook.secret);
     assert.equal((await settled(webhook.id))[0]!.status, 'DELIVERED');
+  });
+
+  it('sends an ADMIN\'s ping to the receiver signed, whatever events the webhook wants, and records it DELIVERED', async () => {
+    const webhook = await createWebhook(['findings.changed']);
+    const response = await cast.admin.call<Delivery>('POST', `${base()}/webhooks/${webhook.id}/ping`);
+    assert.equal(response.status, 202);
+    assert.deepEqual([response.body.event, response.body.status, response.body.job_id, response.body.attempts], ['webhook.ping', 'PENDING', null, 0]);
+    const [request] = await receiver.waitForRequests(1);
+    assert.equal(request!.headers['x-osint-event'], 'webhook.ping');
+    assert.equal(request!.headers['x-osint-delivery'], response.body.id);
+    assertSigned(request!, webhook.secret);
+    const body = JSON.parse(request!.body) as { event: string; workspace_id: string; data: { webhook: { id: string; events: string[] }; sent_by: string } };
+    assert.deepEqual([body.event, body.workspace_id, body.data.webhook, body.data.sent_by], ['webhook.ping', cast.workspaceId, { id: webhook.id, events: ['findings.changed'] }, cast.admin.id]);
+    const [recorded] = await settled(webhook.id);
+    assert.deepEqual([recorded!.id, recorded!.status, recorded!.response_status], [response.body.id, 'DELIVERED', 200]);
+  });
+
+  it('signs with the new secret and posts to the new URL once a webhook is edited', async () => {
+    const webhook = await createWebhook(['job.finished'], 'https://hooks.example.test/old');
+    const edited = await cast.admin.call<{ url: string; secret: string }>('PATCH', `${base()}/webhooks/${webhook.id}`, { url: receiver.url, rotate_secret: true });
+    assert.equal(edited.status, 200);
+    assert.equal(edited.body.url, receiver.url);
+    assert.notEqual(edited.body.secret, webhook.secret);
+    await cast.admin.call('POST', `${base()}/webhooks/${webhook.id}/ping`);
+    const [request] = await receiver.waitForRequests(1);
+    assertSigned(request!, edited.body.secret);
+    assert.equal(verifyWebhookSignature(webhook.secret, { signature: request!.headers['x-osint-signature'] as string, timestamp: request!.headers['x-osint-timestamp'] as string, body: request!.body }), 'signature does not match');
   });
 
   it('never blocks the job on a receiver that is down: notify returns at once, the delivery fails after its attempts', async () => {
