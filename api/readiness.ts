@@ -7,6 +7,7 @@ import { Connection } from '@temporalio/client';
 import type Redis from 'ioredis';
 import type { Knex } from 'knex';
 import type { EvidenceStore } from '../core/storage/evidence-store';
+import type { TemporalConnectionOptions } from '../core/temporal-connection';
 
 /** The answer of `/readyz`. */
 export interface Readiness {
@@ -37,8 +38,8 @@ export const READINESS_CACHE_MS = 1000;
  * A Temporal connection for probes: without the SDK's retry interceptor, whose retry timers
  * outlive a timed-out probe and throw once the connection is closed; the deadline bounds it.
  */
-export function temporalProbeConnection(address: string): Connection {
-  return Connection.lazy({ address, interceptors: [] });
+export function temporalProbeConnection(options: TemporalConnectionOptions): Connection {
+  return Connection.lazy({ ...options, interceptors: [] });
 }
 
 /** Creates a function that checks every dependency at once (see the module comment on caching). */

@@ -9,6 +9,7 @@ import { ConfigError, loadConfig } from '../core/config';
 import { createLogger } from '../core/logger';
 import { createApiMetrics } from '../core/metrics';
 import { createS3Client, S3EvidenceStore } from '../core/storage/s3-evidence-store';
+import { temporalConnectionOptions } from '../core/temporal-connection';
 import { createKnex } from '../db/knex';
 import { buildApp } from './app';
 import { MembershipCache } from './auth/membership-cache';
@@ -21,8 +22,9 @@ async function main(): Promise<void> {
   // A command waits for at most one reconnection before failing, so a Redis outage surfaces fast.
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
   redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
-  const temporalProbe = temporalProbeConnection(config.temporal.address);
-  const temporalConnection = Connection.lazy({ address: config.temporal.address });
+  const temporalOptions = temporalConnectionOptions(config.temporal);
+  const temporalProbe = temporalProbeConnection(temporalOptions);
+  const temporalConnection = Connection.lazy(temporalOptions);
   const temporal = new Client({ connection: temporalConnection, namespace: config.temporal.namespace });
   const evidenceStore = new S3EvidenceStore(createS3Client(config.storage), config.storage.bucket, config.storage.region);
 

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { ConfigError, loadConfig } from './config';
+import { temporalConnectionOptions } from './temporal-connection';
 
 const SECRET = 'x'.repeat(40);
 
@@ -52,5 +55,60 @@ describe('loadConfig', () => {
     const config = loadConfig({ SECRET_KEY: SECRET });
     assert.ok(Object.isFrozen(config));
     assert.ok(Object.isFrozen(config.storage));
+  });
+
+  describe('Temporal TLS and API key', () => {
+    const tls = (name: string) => path.join(__dirname, '../test/fixtures/tls', name);
+    const problemsOf = (env: NodeJS.ProcessEnv) => {
+      try {
+        loadConfig({ SECRET_KEY: SECRET, ...env });
+      } catch (error) {
+        assert.ok(error instanceof ConfigError);
+        return error.problems;
+      }
+      return assert.fail('the config loaded');
+    };
+
+    it('connects in plain text when nothing is set', () => {
+      const config = loadConfig({ SECRET_KEY: SECRET });
+      assert.deepEqual(config.temporal.connection, {});
+      assert.deepEqual(temporalConnectionOptions(config.temporal), { address: '127.0.0.1:7233' });
+    });
+
+    it('reads the CA, the client certificate and key, and the server name into the connection options', () => {
+      const config = loadConfig({
+        SECRET_KEY: SECRET,
+        TEMPORAL_ADDRESS: 'temporal.example.test:7233',
+        TEMPORAL_TLS_CA_PATH: tls('ca.pem'),
+        TEMPORAL_TLS_CERT_PATH: tls('client.pem'),
+        TEMPORAL_TLS_KEY_PATH: tls('client.key'),
+        TEMPORAL_TLS_SERVER_NAME: 'localhost',
+      });
+      const options = temporalConnectionOptions(config.temporal);
+      assert.equal(options.address, 'temporal.example.test:7233');
+      assert.equal(Buffer.from(options.tls!.serverRootCACertificate!).toString(), fs.readFileSync(tls('ca.pem'), 'utf8'));
+      assert.equal(Buffer.from(options.tls!.clientCertPair!.crt).toString(), fs.readFileSync(tls('client.pem'), 'utf8'));
+      assert.equal(Buffer.from(options.tls!.clientCertPair!.key).toString(), fs.readFileSync(tls('client.key'), 'utf8'));
+      assert.equal(options.tls!.serverNameOverride, 'localhost');
+      assert.equal(options.apiKey, undefined);
+    });
+
+    it('turns TLS on with the system roots for an API key alone, and never echoes the key', () => {
+      const options = temporalConnectionOptions(loadConfig({ SECRET_KEY: SECRET, TEMPORAL_API_KEY: 'tmprl-key-value' }).temporal);
+      assert.deepEqual(options, { address: '127.0.0.1:7233', tls: {}, apiKey: 'tmprl-key-value' });
+      assert.deepEqual(temporalConnectionOptions(loadConfig({ SECRET_KEY: SECRET, TEMPORAL_TLS: 'true' }).temporal).tls, {});
+      const problems = problemsOf({ TEMPORAL_API_KEY: 'tmprl-key-value', TEMPORAL_TLS: 'maybe' });
+      assert.ok(problems.some((problem) => problem.startsWith('TEMPORAL_TLS:')));
+      assert.ok(!problems.join('\n').includes('tmprl-key-value'));
+    });
+
+    it('refuses a certificate without its key, and files it cannot read or that are not PEM, naming each', () => {
+      assert.deepEqual(problemsOf({ TEMPORAL_TLS_CERT_PATH: tls('client.pem') }), ['TEMPORAL_TLS_CERT_PATH, TEMPORAL_TLS_KEY_PATH: a client certificate needs both']);
+      const problems = problemsOf({ TEMPORAL_TLS_CA_PATH: tls('missing.pem'), TEMPORAL_TLS_CERT_PATH: __filename, TEMPORAL_TLS_KEY_PATH: tls('client.key') });
+      assert.deepEqual(problems, [
+        `TEMPORAL_TLS_CA_PATH: cannot read ${tls('missing.pem')} (ENOENT)`,
+        `TEMPORAL_TLS_CERT_PATH: ${__filename} is not a PEM file`,
+      ]);
+    });
   });
 });

@@ -2,6 +2,7 @@
  * The platform's settings, read from the environment once, validated with one schema,
  * and returned frozen. Nothing else in the code reads `process.env`.
  */
+import fs from 'node:fs';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { TECHNIQUE_CODES, type TechniqueCode } from './domain/techniques';
@@ -40,6 +41,12 @@ export const ConfigSchema = Type.Object({
   TEMPORAL_NAMESPACE: Type.String({ minLength: 1, default: 'osint' }),
   TEMPORAL_TASK_QUEUE: Type.String({ pattern: '^[A-Za-z0-9._-]+$', default: 'osint' }),
   TEMPORAL_UI_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8233' }),
+  TEMPORAL_TLS: Type.Boolean({ default: false, description: 'reach Temporal over TLS; implied by any TEMPORAL_TLS_* setting and by TEMPORAL_API_KEY' }),
+  TEMPORAL_TLS_CA_PATH: Type.String({ default: '', description: "PEM file of the CA of Temporal's certificate; empty: the system's roots" }),
+  TEMPORAL_TLS_CERT_PATH: Type.String({ default: '', description: 'PEM file of the client certificate (mTLS), with TEMPORAL_TLS_KEY_PATH' }),
+  TEMPORAL_TLS_KEY_PATH: Type.String({ default: '', description: 'PEM file of the client private key (mTLS), with TEMPORAL_TLS_CERT_PATH' }),
+  TEMPORAL_TLS_SERVER_NAME: Type.String({ default: '', description: "the name Temporal's certificate is checked against, when not the host of TEMPORAL_ADDRESS" }),
+  TEMPORAL_API_KEY: Type.String({ default: '', description: 'API key (Temporal Cloud), sent with every call over TLS; never logged' }),
   MINIO_ENDPOINT: Type.String({ pattern: '^[^\\s:/]+:\\d+$', default: '127.0.0.1:9000' }),
   MINIO_ACCESS_KEY: Type.String({ minLength: 3, default: 'minio' }),
   MINIO_SECRET_KEY: Type.String({ minLength: 8, default: 'minio123456' }),
@@ -136,6 +143,8 @@ export interface Config {
     readonly namespace: string;
     readonly taskQueue: string;
     readonly uiUrl: string;
+    /** How the API and the worker reach Temporal beyond its address: TLS (PEM text) and an API key. */
+    readonly connection: TemporalConnectionSettings;
   };
   readonly storage: {
     readonly endPoint: string;
@@ -185,6 +194,18 @@ export interface Config {
   };
 }
 
+/** TLS and API key of the connections to Temporal; all absent for a plain local connection. */
+export interface TemporalConnectionSettings {
+  readonly tls?: {
+    /** PEM of the CA to trust instead of the system's roots. */
+    readonly serverRootCa?: string;
+    /** PEM pair of the client certificate for mTLS. */
+    readonly clientCert?: { readonly cert: string; readonly key: string };
+    readonly serverName?: string;
+  };
+  readonly apiKey?: string;
+}
+
 /** How one technique's activity is retried and timed out. */
 export interface JobExecutionPolicy {
   readonly maxAttempts: number;
@@ -228,6 +249,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       namespace: raw.TEMPORAL_NAMESPACE,
       taskQueue: raw.TEMPORAL_TASK_QUEUE,
       uiUrl: raw.TEMPORAL_UI_URL.replace(/\/+$/, ''),
+      connection: temporalConnection(raw),
     },
     storage: {
       endPoint: storageHost,
@@ -300,7 +322,42 @@ export function parseEnvironment<S extends TSchema>(
 }
 
 function isSecretKey(key: string): boolean {
-  return /SECRET|PASSWORD|TOKEN/.test(key);
+  return /SECRET|PASSWORD|TOKEN|API_KEY/.test(key);
+}
+
+/** Reads the PEM files the TLS settings name; every unreadable or non-PEM file is reported at once. */
+function temporalConnection(raw: RawConfig): TemporalConnectionSettings {
+  const problems: string[] = [];
+  const pem = (name: string, file: string): string | undefined => {
+    if (file === '') return undefined;
+    try {
+      const text = fs.readFileSync(file, 'utf8');
+      if (text.includes('-----BEGIN ')) return text;
+      problems.push(`${name}: ${file} is not a PEM file`);
+    } catch (error) {
+      problems.push(`${name}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    return undefined;
+  };
+  const serverRootCa = pem('TEMPORAL_TLS_CA_PATH', raw.TEMPORAL_TLS_CA_PATH);
+  const cert = pem('TEMPORAL_TLS_CERT_PATH', raw.TEMPORAL_TLS_CERT_PATH);
+  const key = pem('TEMPORAL_TLS_KEY_PATH', raw.TEMPORAL_TLS_KEY_PATH);
+  if ((raw.TEMPORAL_TLS_CERT_PATH === '') !== (raw.TEMPORAL_TLS_KEY_PATH === '')) {
+    problems.push('TEMPORAL_TLS_CERT_PATH, TEMPORAL_TLS_KEY_PATH: a client certificate needs both');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const apiKey = raw.TEMPORAL_API_KEY || undefined;
+  const serverName = raw.TEMPORAL_TLS_SERVER_NAME || undefined;
+  const tls = raw.TEMPORAL_TLS || serverRootCa !== undefined || cert !== undefined || serverName !== undefined || apiKey !== undefined;
+  if (!tls) return {};
+  return {
+    tls: {
+      ...(serverRootCa && { serverRootCa }),
+      ...(cert && key && { clientCert: { cert, key } }),
+      ...(serverName && { serverName }),
+    },
+    ...(apiKey && { apiKey }),
+  };
 }
 
 const PolicyOverride = Type.Object(

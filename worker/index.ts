@@ -10,6 +10,7 @@ import { ConfigError, loadConfig, type Config } from '../core/config';
 import { TASK_QUEUE_CLASSES, taskQueueName, type TaskQueueClass } from '../core/domain/temporal';
 import { createLogger } from '../core/logger';
 import { createS3Client, S3EvidenceStore } from '../core/storage/s3-evidence-store';
+import { temporalConnectionOptions } from '../core/temporal-connection';
 import { createKnex } from '../db/knex';
 import { createActivities } from '../activities';
 import { createPoliteness } from '../activities/rate-limit';
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3 });
   redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
   const evidenceStore = new S3EvidenceStore(createS3Client(config.storage), config.storage.bucket, config.storage.region);
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
   const activityDeps = {
     config,
     knex,

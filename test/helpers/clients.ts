@@ -30,7 +30,7 @@ export async function openTestClients(overrides: NodeJS.ProcessEnv = {}): Promis
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined); // tests that stop a server provoke this on purpose
   const temporal = Connection.lazy({ address: config.temporal.address });
-  const temporalProbe = temporalProbeConnection(config.temporal.address);
+  const temporalProbe = temporalProbeConnection({ address: config.temporal.address });
   const s3 = createS3Client(config.storage);
   const evidenceStore = new S3EvidenceStore(s3, config.storage.bucket, config.storage.region);
   return {
