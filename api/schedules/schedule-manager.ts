@@ -5,6 +5,7 @@
  * the two stay in step; a Temporal refusal of the spec is a 422 naming the field.
  */
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { ScheduleNotFoundError, type Client, type ScheduleDescription, type ScheduleHandle } from '@temporalio/client';
 import type { Knex } from 'knex';
 import type { Config } from '../../core/config';
@@ -34,8 +35,10 @@ export interface NewScheduleRequest extends TimingInput {
   readonly note?: string;
 }
 
-/** A change: timing fields, pause or resume, a note. */
+/** A change: technique and params, timing fields, pause or resume, a note. */
 export interface ScheduleChange extends TimingInput {
+  readonly technique?: TechniqueCode;
+  readonly params?: Record<string, unknown>;
   readonly paused?: boolean;
   readonly note?: string;
 }
@@ -57,14 +60,10 @@ export class ScheduleManager {
   async create(workspaceId: string, request: NewScheduleRequest, actor: Actor): Promise<Schedule> {
     const { repos, temporal } = this.deps;
     const { timing, problems } = resolveTiming(request, undefined, this.minInterval);
-    const all = [...problems, ...checkTechniqueParams(request.technique, request.params)];
+    const work = await this.checkWork(workspaceId, request.targetId, request.technique, request.params);
+    const all = [...problems, ...work.problems];
     if (all.length > 0) throw errors.validation(all);
-    const target = await repos.targets.find(workspaceId, request.targetId);
-    if (!target) throw errors.notFound('Target');
-    if (!appliesTo(request.technique, target.type)) {
-      const accepted = TECHNIQUES[request.technique].appliesTo.join(' and ');
-      throw errors.validation([{ field: 'body.technique', message: `${request.technique} does not apply to ${target.type} targets, only to ${accepted} targets` }]);
-    }
+    const { target } = work;
     await this.checkWithTemporal(timing);
 
     const id = randomUUID();
@@ -114,27 +113,41 @@ export class ScheduleManager {
     }
   }
 
-  /** Changes the timing (Temporal's update), pauses or resumes, and records a note. */
+  /**
+   * Changes the technique and params (checked as for a new schedule; firings read them from the
+   * row) or the timing (Temporal's update, labels included), pauses or resumes, records a note.
+   */
   async update(workspaceId: string, id: string, change: ScheduleChange, actor: Actor): Promise<Schedule> {
     return this.deps.knex.transaction(async (trx) => {
       const current = await this.lock(trx, workspaceId, id);
       const timingChanged = changesTiming(change);
+      const technique = change.technique ?? current.technique;
+      const params = change.params ?? current.params;
+      const workChanged = technique !== current.technique || (change.params !== undefined && !isDeepStrictEqual(params, current.params));
       const { timing, problems } = resolveTiming(change, current.spec, this.minInterval);
-      if (problems.length > 0) throw errors.validation(problems);
+      const all = [...problems, ...(workChanged ? (await this.checkWork(workspaceId, current.target_id, technique, params)).problems : [])];
+      if (all.length > 0) throw errors.validation(all);
       if (timingChanged) await this.checkWithTemporal(timing);
       const pausing = change.paused !== undefined && change.paused !== current.paused;
       const note = change.note ?? (pausing ? `${change.paused ? 'paused' : 'resumed'} by ${actor.userId}` : current.note);
-      const updated = await this.deps.repos.schedules.update(workspaceId, id, { spec: timing, paused: change.paused ?? current.paused, note }, trx);
-      if (timingChanged || (change.note !== undefined && !pausing)) {
-        await this.audit(trx, updated, 'schedule.updated', actor, { from: current.spec, to: timing, note });
+      const patch = { spec: timing, paused: change.paused ?? current.paused, note, ...(workChanged && { technique, params }) };
+      const updated = await this.deps.repos.schedules.update(workspaceId, id, patch, trx);
+      if (timingChanged || workChanged || (change.note !== undefined && !pausing)) {
+        const work = workChanged ? { technique: { from: current.technique, to: technique }, params_changed: !isDeepStrictEqual(params, current.params) } : {};
+        await this.audit(trx, updated, 'schedule.updated', actor, { from: current.spec, to: timing, note, ...work });
         await callTemporal(timing, () =>
-          this.handle(current).update((previous) => ({
-            spec: toTemporalSpec(timing),
-            policies: toTemporalPolicies(timing),
-            action: previous.action,
-            searchAttributes: previous.searchAttributes,
-            state: { paused: previous.state.paused, ...(note !== null && { note }) },
-          })),
+          this.handle(current).update((previous) => {
+            const labels = { ...previous.searchAttributes, [SEARCH_ATTRIBUTES.technique]: [technique] };
+            // The typed copy of the action's labels would win over the changed ones.
+            const { typedSearchAttributes: _typed, ...action } = previous.action;
+            return {
+              spec: toTemporalSpec(timing),
+              policies: toTemporalPolicies(timing),
+              action: { ...action, searchAttributes: labels, memo: { ...action.memo, technique } },
+              searchAttributes: labels,
+              state: { paused: previous.state.paused, ...(note !== null && { note }) },
+            };
+          }),
         );
       }
       if (pausing) {
@@ -203,6 +216,18 @@ export class ScheduleManager {
    * (deleted at once), so its refusals (syntax, ranges, time zone) become 422s before anything
    * is written, and its next firing times prove the minimum interval.
    */
+  /** The target (404 when not in the workspace), and what is wrong with running `technique` with `params` against it. */
+  private async checkWork(workspaceId: string, targetId: string, technique: TechniqueCode, params: Record<string, unknown>) {
+    const target = await this.deps.repos.targets.find(workspaceId, targetId);
+    if (!target) throw errors.notFound('Target');
+    const problems: FieldProblem[] = [...checkTechniqueParams(technique, params)];
+    if (!appliesTo(technique, target.type)) {
+      const accepted = TECHNIQUES[technique].appliesTo.join(' and ');
+      problems.push({ field: 'body.technique', message: `${technique} does not apply to ${target.type} targets, only to ${accepted} targets` });
+    }
+    return { target, problems };
+  }
+
   private async checkWithTemporal(timing: ScheduleTiming): Promise<void> {
     if (timing.cron === null) return;
     const probe = this.deps.temporal.schedule.getHandle(`schedule-probe-${randomUUID()}`);

@@ -25,6 +25,8 @@ export interface NewSchedule {
 
 /** What a change may set. */
 export interface SchedulePatch {
+  readonly technique?: TechniqueCode;
+  readonly params?: Record<string, unknown>;
   readonly spec?: ScheduleTiming;
   readonly paused?: boolean;
   readonly note?: string | null;
@@ -73,6 +75,7 @@ export class SchedulesRepository {
       .update({
         ...patch,
         ...(patch.spec && { spec: JSON.stringify(patch.spec) }),
+        ...(patch.params && { params: JSON.stringify(patch.params) }),
         updated_at: trx.fn.now(),
       })
       .returning('*');

@@ -66,7 +66,7 @@ export function scheduleRoutes(deps: RouteDeps): RouteDefinition[] {
     defineRoute({
       method: 'patch',
       path: '/workspaces/{workspace_id}/schedules/{schedule_id}',
-      summary: 'Change the timing, pause (with a note) or resume the schedule',
+      summary: 'Change the technique, params or timing, pause (with a note) or resume the schedule',
       description: 'Temporal accepts the change before it is saved; an invalid cron, an interval below the minimum or an unknown time zone: 422.',
       tags: ['schedules'],
       access: 'ANALYST',

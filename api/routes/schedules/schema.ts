@@ -52,6 +52,8 @@ export const CreateScheduleBody = Type.Object(
 
 export const UpdateScheduleBody = Type.Object(
   {
+    technique: Type.Optional(TechniqueSchema),
+    params: Type.Optional({ ...CreateJobBody.properties.params, description: "the technique's params; the current ones are kept (and must fit a new technique) when omitted" }),
     cron: Type.Optional(Cron),
     interval_seconds: Type.Optional(IntervalSeconds),
     timezone: Type.Optional(TimeZone),
@@ -64,7 +66,7 @@ export const UpdateScheduleBody = Type.Object(
   {
     additionalProperties: false,
     minProperties: 1,
-    description: 'only the fields given change; a cron replaces an interval and the other way round',
+    description: 'only the fields given change; a cron replaces an interval and the other way round; later firings run the new technique and params',
   },
 );
 

@@ -5,6 +5,7 @@ import { useTestClients } from '../../helpers/clients';
 import { insertJob } from '../../helpers/factories';
 import { deleteTestSchedules, describeTemporalSchedule, temporalClient } from '../../helpers/schedules';
 import { testConfig } from '../../helpers/test-env';
+import { SEARCH_ATTRIBUTES } from '../../../core/domain/temporal';
 
 type ErrorBody = { error: { code: string; message: string; details: { fields?: { field: string; message: string }[] } | null } };
 type ScheduleBody = Record<string, unknown> & {
@@ -319,6 +320,10 @@ describe('schedules', function () {
         [{ timezone: 'Nowhere/Land' }, ['body.timezone']],
         [{ cron: '0 3 * * *', interval_seconds: HOURLY }, ['body.cron', 'body.interval_seconds']],
         [{ paused: 'yes', note: '' }, ['body.note', 'body.paused']],
+        [{ technique: 'email_verify' }, ['body.technique']],
+        [{ technique: 'ping' }, ['body.technique']],
+        [{ technique: 'port_scan', params: { ports: [0] } }, ['body.params.ports.0']],
+        [{ params: { record_types: ['BOGUS'] } }, ['body.params.record_types.0']],
       ];
       for (const [body, fields] of cases) {
         const response = await patch(cast.analyst, schedule.id, body);
@@ -328,6 +333,8 @@ describe('schedules', function () {
       const described = (await describeTemporalSchedule(clients(), schedule.temporal_schedule_id))!;
       assert.deepEqual(described.spec.intervals?.map((interval) => interval.every), [HOURLY * 1000]);
       assert.equal(await countRows('audit_logs', { entity_type: 'schedule' }), 1);
+      const row = await clients().knex('schedules').where({ id: schedule.id }).first('technique', 'params');
+      assert.deepEqual(row, { technique: 'dns_lookup', params: {} });
     });
 
     it("answers 404 to a member of another workspace, and for another workspace's schedule", async () => {
@@ -380,6 +387,31 @@ describe('schedules', function () {
       const [audit] = await clients().knex('audit_logs').where({ action: 'schedule.updated' });
       assert.equal(audit.details.to.cron, '0 4 * * *');
       assert.equal(audit.details.from.interval_seconds, HOURLY);
+    });
+
+    it("changes the technique and its params for later firings, with Temporal's labels and an audit row", async () => {
+      const schedule = await createHourly();
+      const response = await patch(cast.analyst, schedule.id, { technique: 'port_scan', params: { ports: [22, 443] } });
+      assert.equal(response.status, 200);
+      assert.deepEqual([response.body.technique, response.body.params, response.body.interval_seconds], ['port_scan', { ports: [22, 443] }, HOURLY]);
+      const row = await clients().knex('schedules').where({ id: schedule.id }).first('technique', 'params');
+      assert.deepEqual(row, { technique: 'port_scan', params: { ports: [22, 443] } });
+      const described = (await describeTemporalSchedule(clients(), schedule.temporal_schedule_id))!;
+      assert.deepEqual(described.searchAttributes[SEARCH_ATTRIBUTES.technique], ['port_scan']);
+      assert.deepEqual(described.action.searchAttributes?.[SEARCH_ATTRIBUTES.technique], ['port_scan']);
+      assert.equal((described.action.memo as { technique?: string }).technique, 'port_scan');
+      assert.deepEqual(described.action.args, [{ scheduleId: schedule.id }]);
+      assert.deepEqual(described.spec.intervals?.map((interval) => interval.every), [HOURLY * 1000]);
+      const [audit] = await clients().knex('audit_logs').where({ action: 'schedule.updated', entity_id: schedule.id });
+      assert.deepEqual([audit.details.technique, audit.details.params_changed], [{ from: 'dns_lookup', to: 'port_scan' }, true]);
+    });
+
+    it('answers 422 naming the kept param a new technique does not take', async () => {
+      const schedule = await createHourly({ technique: 'port_scan', params: { ports: [22] } });
+      const response = await patch(cast.analyst, schedule.id, { technique: 'dns_lookup' });
+      assert.equal(response.status, 422);
+      assert.deepEqual(fieldsOf(response.body), ['body.params.ports']);
+      assert.equal((await clients().knex('schedules').where({ id: schedule.id }).first('technique')).technique, 'port_scan');
     });
   });
 

@@ -221,6 +221,16 @@ describe('schedule firings', function () {
     assert.deepEqual(audit.map((row) => [row.actor_id, row.details]), [[cast.analyst.id, { overlap_policy: 'SKIP' }]]);
   });
 
+  it('runs the new params on the firings after a change', async () => {
+    const schedule = await createSchedule({ interval_seconds: 3600, paused: true });
+    const changed = await cast.analyst.call('PATCH', `${base()}/schedules/${schedule.id}`, { params: { record_types: ['MX', 'TXT'] } });
+    assert.equal(changed.status, 200);
+    assert.equal((await cast.analyst.call('POST', `${base()}/schedules/${schedule.id}/trigger`)).status, 202);
+    await waitFor(async () => (await jobsOf(schedule.id)).some((job) => job.status === 'SUCCEEDED'), 'the triggered job succeeded');
+    const [job] = await jobsOf(schedule.id);
+    assert.deepEqual([job!.technique, job!.params], ['dns_lookup', { record_types: ['MX', 'TXT'] }]);
+  });
+
   it('removes the schedule from Temporal on delete, and nothing fires after', async () => {
     const schedule = await createSchedule({ interval_seconds: 1 });
     await waitFor(async () => (await jobsOf(schedule.id)).length >= 1, 'a first job');
