@@ -22,3 +22,6 @@ export const SEARCH_ATTRIBUTES = {
 
 /** The search attribute names, for registration. */
 export const SEARCH_ATTRIBUTE_NAMES: readonly string[] = Object.values(SEARCH_ATTRIBUTES);
+
+/** The activity type of a technique attempt (the worker's runTechnique), whose heartbeats carry a job's progress. */
+export const TECHNIQUE_ACTIVITY_TYPE = 'runTechnique';

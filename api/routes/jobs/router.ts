@@ -6,9 +6,12 @@ import { defineRoute, type RouteDefinition } from '../../route';
 import { WorkspaceParams, WorkspaceResourceParams } from '../../schemas';
 import { createJob } from './create-job';
 import { presentJob, presentJobEvent } from './presenter';
-import { CreateJobBody, JobEventPage, JobPage, JobView, ListEventsQuery, ListJobsQuery } from './schema';
+import { readJobProgress, type JobProgress } from '../../jobs/job-progress';
+import { CreateJobBody, JobDetailView, JobEventPage, JobPage, JobView, ListEventsQuery, ListJobsQuery } from './schema';
 
 const JobParams = WorkspaceResourceParams('job_id', 'the job');
+/** How long one job's GET waits for Temporal to tell its progress. */
+const PROGRESS_TIMEOUT_MS = 1000;
 
 export function jobRoutes(deps: RouteDeps): RouteDefinition[] {
   const { repos, config } = deps;
@@ -51,15 +54,23 @@ export function jobRoutes(deps: RouteDeps): RouteDefinition[] {
     defineRoute({
       method: 'get',
       path: '/workspaces/{workspace_id}/jobs/{job_id}',
-      summary: 'One job, with a link to its workflow in the Temporal Web UI',
+      summary: 'One job, with a link to its workflow in the Temporal Web UI and the progress of its running attempt',
       tags: ['jobs'],
       access: 'VIEWER',
       params: JobParams,
-      responses: { 200: { description: 'the job', schema: JobView } },
-      handler: async ({ workspace, params }) => {
+      responses: { 200: { description: 'the job', schema: JobDetailView } },
+      handler: async ({ workspace, params, logger }) => {
         const job = await repos.jobs.find(workspace.id, params.job_id as string);
         if (!job) throw errors.notFound('Job');
-        return { body: present(job) };
+        let progress: JobProgress | null = null;
+        if (job.status === 'RUNNING' || job.status === 'RETRYING') {
+          // Progress is a courtesy: a slow or unreachable Temporal leaves it null, never fails the request.
+          progress = await readJobProgress(deps.temporal, job.id, PROGRESS_TIMEOUT_MS).catch((error: Error) => {
+            logger.warn({ err: error.message, job_id: job.id }, 'job progress unavailable');
+            return null;
+          });
+        }
+        return { body: { ...present(job), progress } };
       },
     }),
     defineRoute({

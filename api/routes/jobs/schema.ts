@@ -5,7 +5,7 @@ import { StringEnum } from '../../../core/domain/string-enum';
 import { TECHNIQUE_CODES, TECHNIQUE_PARAMS, TECHNIQUES } from '../../../core/domain/techniques';
 import { PageOf, PageQuery, Timestamp, Uuid } from '../../schemas';
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const Nullable = <T extends TSchema>(schema: T, description?: string) => Type.Union([schema, Type.Null()], description ? { description } : {});
 
 export const TechniqueSchema = StringEnum(TECHNIQUE_CODES, {
   description: TECHNIQUE_CODES.map((code) => `${code} (${TECHNIQUES[code].appliesTo.join(', ')}): ${TECHNIQUES[code].description}`).join('; '),
@@ -47,6 +47,22 @@ export const JobView = Type.Object({
   finished_at: Nullable(Timestamp()),
   temporal_ui_url: Type.String({ format: 'uri', description: "the job's workflow in the Temporal Web UI" }),
 });
+
+export const JobProgressView = Type.Object(
+  {
+    attempt: Type.Integer({ minimum: 1, description: 'the running attempt' }),
+    reported_at: Nullable(Timestamp('when the attempt last reported; null before its first report')),
+    details: Nullable(
+      Type.Record(Type.String(), Type.Unknown(), { description: "what the technique reported: its stage, and counts such as a port scan's ports_done, ports_total and open" }),
+    ),
+  },
+  { description: 'the progress of the running attempt, as the worker last reported it to Temporal (reports start after its first second)' },
+);
+
+export const JobDetailView = Type.Composite([
+  JobView,
+  Type.Object({ progress: Nullable(JobProgressView, 'null unless an attempt is running, or when Temporal could not tell in time') }),
+]);
 
 export const ListJobsQuery = Type.Object(
   {

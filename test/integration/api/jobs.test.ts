@@ -274,11 +274,19 @@ describe('jobs', function () {
       assert.deepEqual(response.body, { error: { code: 'not_found', message: 'Job not found', details: null } });
     });
 
-    it('shows a VIEWER the job as it was created', async () => {
+    it('shows a VIEWER the job as it was created, with no progress while no attempt runs', async () => {
       const created = await createJob(cast.analyst, { target_id: emailId, technique: 'email_verify', params: { smtp_probe: true } });
       const response = await cast.viewer.call<JobBody>('GET', `${jobsPath()}/${created.body.id}`);
       assert.equal(response.status, 200);
-      assert.deepEqual(response.body, created.body);
+      assert.deepEqual(response.body, { ...created.body, progress: null });
+    });
+
+    it('answers with no progress, and no error, for a RUNNING job whose workflow Temporal does not know', async () => {
+      const created = await createJob(cast.analyst, { target_id: domainId, technique: 'dns_lookup' });
+      await clients().knex('jobs').where({ id: created.body.id }).update({ status: 'RUNNING' });
+      const response = await cast.viewer.call<JobBody & { progress: unknown }>('GET', `${jobsPath()}/${created.body.id}`);
+      assert.equal(response.status, 200);
+      assert.deepEqual([response.body.status, response.body.progress], ['RUNNING', null]);
     });
   });
 

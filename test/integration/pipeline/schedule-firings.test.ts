@@ -12,7 +12,7 @@ import { deleteTestSchedules, describeTemporalSchedule, temporalClient } from '.
 import { startDnsServer, type DnsServer } from '../../fixture-servers/dns-server';
 
 type Schedule = { id: string; temporal_schedule_id: string; paused: boolean };
-type Job = { id: string; status: string; schedule_id: string | null; idempotency_key: string; created_at: Date };
+type Job = { id: string; status: string; technique: string; params: Record<string, unknown>; schedule_id: string | null; idempotency_key: string; created_at: Date };
 type Detail = { recent_jobs: { id: string }[]; recent_firings: { workflow_id: string }[]; running_workflow_ids: string[]; firing_counts: { taken: number; skipped_overlap: number } };
 
 const RUNNING = ['CREATED', 'QUEUED', 'RUNNING', 'RETRYING'];

@@ -11,7 +11,7 @@ import { openTestClients, resetState, type TestClients } from '../../helpers/cli
 import { spawnEntry, type SpawnedProcess } from '../../helpers/spawn';
 import { TEST_ENV } from '../../helpers/test-env';
 
-type Job = { id: string; status: string; attempts: number };
+type Job = { id: string; status: string; attempts: number; progress: { attempt: number; reported_at: string | null; details: ScanProgress | null } | null };
 type JobEvent = { to_status: string; attempt: number; error: string | null };
 type ScanProgress = { stage?: string; ports_done?: number; ports_total?: number };
 
@@ -125,7 +125,13 @@ describe('a worker killed in the middle of a port scan', function () {
     );
     assert.equal(beat.attempt, 1);
     assert.ok((beat.progress.ports_done ?? 0) < ports.length, `the scan is still running: ${JSON.stringify(beat.progress)}`);
-    assert.equal((await job(jobId)).status, 'RUNNING');
+    const running = await job(jobId);
+    assert.equal(running.status, 'RUNNING');
+    // The API shows an investigator the same progress.
+    assert.equal(running.progress?.attempt, 1);
+    assert.equal(running.progress?.details?.stage, 'scanning');
+    assert.equal(running.progress?.details?.ports_total, ports.length);
+    assert.ok(Date.now() - Date.parse(running.progress!.reported_at!) < 30000);
     // A first attempt that runs past a second reports RUNNING to the Web UI's status attribute.
     await waitFor('the status attribute to show RUNNING', async () => ((await handle.describe()).searchAttributes.OsintJobStatus?.[0] === 'RUNNING' ? true : undefined), 10000);
 
@@ -143,6 +149,7 @@ describe('a worker killed in the middle of a port scan', function () {
       90000,
     );
     assert.equal(done.status, 'SUCCEEDED');
+    assert.equal(done.progress, null);
     assert.equal(done.attempts, 2);
     const events = (await cast.viewer.call<{ items: JobEvent[] }>('GET', `${base()}/jobs/${jobId}/events?limit=200`)).body.items;
     assert.deepEqual(
