@@ -152,7 +152,8 @@ export function webhookRoutes(deps: RouteDeps): RouteDefinition[] {
       access: 'ADMIN',
       params: WebhookParams,
       responses: { 202: { description: 'the delivery, on its way', schema: DeliveryView } },
-      handler: async ({ workspace, params, user }) => {
+      errors: [503],
+      handler: async ({ workspace, params, user, logger }) => {
         const webhook = await repos.webhooks.find(workspace.id, params.webhook_id);
         if (!webhook) throw errors.notFound('Webhook');
         const id = randomUUID();
@@ -166,7 +167,14 @@ export function webhookRoutes(deps: RouteDeps): RouteDefinition[] {
         const [delivery] = await knex.transaction((trx) =>
           repos.webhooks.recordDeliveries(workspace.id, [{ id, webhook_id: webhook.id, event: 'webhook.ping', job_id: null, dedupe_key: `webhook.ping:${id}`, payload }], trx),
         );
-        await startDeliveryWorkflow(deps.temporal, delivery!, { taskQueue: taskQueueName(config.temporal.taskQueue, 'general'), policy: config.webhooks });
+        try {
+          // After the commit: the delivery's first attempt reads its row.
+          await startDeliveryWorkflow(deps.temporal, delivery!, { taskQueue: taskQueueName(config.temporal.taskQueue, 'general'), policy: config.webhooks });
+        } catch (error) {
+          await repos.webhooks.markFailed(workspace.id, delivery!.id, 'Temporal did not accept the delivery');
+          logger.warn({ err: (error as Error).message, delivery_id: delivery!.id }, 'webhook ping not started');
+          throw errors.unavailable('Temporal did not accept the ping; its delivery is marked FAILED, try again');
+        }
         return { status: 202, body: presentDelivery(delivery!) };
       },
     }),

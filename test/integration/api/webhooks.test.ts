@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { createLogger } from '../../../core/logger';
 import { startTestApi, type TestApi } from '../../helpers/api';
 import { callAs, createWorkspaceCast, type WorkspaceCast } from '../../helpers/actors';
-import { useTestClients } from '../../helpers/clients';
+import { openTestClients, useTestClients } from '../../helpers/clients';
+import { freePort } from '../../helpers/throwaway-service';
 
 type Webhook = { id: string; workspace_id: string; url: string; events: string[]; description: string | null; created_by: string | null; created_at: string; secret?: string };
 type ErrorBody = { error: { code: string; message: string; details: { fields?: { field: string; message: string }[] } | null } };
@@ -245,6 +246,22 @@ describe('webhooks', function () {
       const webhook = await create();
       assert.equal((await cast.analyst.call('POST', `${path()}/${webhook.id}/ping`)).status, 403);
       assert.deepEqual(await clients().knex('webhook_deliveries').select('id'), []);
+    });
+
+    it('answers 503 when Temporal does not take the delivery, and marks it FAILED', async () => {
+      const offline = await openTestClients({ TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` });
+      const offlineApi = await startTestApi(offline);
+      try {
+        const webhook = await create();
+        const response = await callAs<ErrorBody>(offlineApi.url, cast.admin.token, 'POST', `${path()}/${webhook.id}/ping`);
+        assert.equal(response.status, 503);
+        assert.equal(response.body.error.code, 'service_unavailable');
+        const rows = await clients().knex('webhook_deliveries').where({ webhook_id: webhook.id }).select('event', 'status', 'last_error');
+        assert.deepEqual(rows, [{ event: 'webhook.ping', status: 'FAILED', last_error: 'Temporal did not accept the delivery' }]);
+      } finally {
+        await offlineApi.close();
+        await offline.close();
+      }
     });
   });
 
