@@ -18,7 +18,7 @@ import { createReadinessProbe, temporalProbeConnection } from './readiness';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ name: 'api', level: config.logLevel });
-  const knex = createKnex(config.database, logger);
+  const knex = createKnex(config.database, logger, { statementTimeoutMs: config.api.statementTimeoutMs });
   // A command waits for at most one reconnection before failing, so a Redis outage surfaces fast.
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1 });
   redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));

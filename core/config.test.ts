@@ -15,6 +15,8 @@ describe('loadConfig', () => {
     assert.equal(config.storage.port, 9000);
     assert.equal(config.storage.useSSL, false);
     assert.equal(config.temporal.namespace, 'osint');
+    assert.equal(config.api.statementTimeoutMs, 15000);
+    assert.equal(config.api.accessCacheTtlMs, 30000);
   });
 
   it('converts numbers and booleans from their string form', () => {

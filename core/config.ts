@@ -29,6 +29,11 @@ export const ConfigSchema = Type.Object({
   API_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   API_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8000 }),
   API_SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10000 }),
+  API_STATEMENT_TIMEOUT_MS: Type.Integer({
+    minimum: 0,
+    default: 15000,
+    description: "PostgreSQL cancels any statement of the API's pool that runs longer (503 query_timeout); 0 never does",
+  }),
   API_ACCESS_CACHE_TTL_MS: Type.Integer({
     minimum: 0,
     default: 30000,
@@ -127,6 +132,7 @@ export interface Config {
     readonly bodyLimit: string;
     readonly trustProxy: boolean;
     readonly accessCacheTtlMs: number;
+    readonly statementTimeoutMs: number;
   };
   readonly login: {
     readonly windowSeconds: number;
@@ -233,7 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: raw.LOG_LEVEL,
     secretKey: raw.SECRET_KEY,
     jwtExpiresInSeconds: raw.JWT_EXPIRES_IN_SECONDS,
-    api: { host: raw.API_HOST, port: raw.API_PORT, shutdownGraceMs: raw.API_SHUTDOWN_GRACE_MS, bodyLimit: raw.API_BODY_LIMIT, trustProxy: raw.API_TRUST_PROXY, accessCacheTtlMs: raw.API_ACCESS_CACHE_TTL_MS },
+    api: { host: raw.API_HOST, port: raw.API_PORT, shutdownGraceMs: raw.API_SHUTDOWN_GRACE_MS, bodyLimit: raw.API_BODY_LIMIT, trustProxy: raw.API_TRUST_PROXY, accessCacheTtlMs: raw.API_ACCESS_CACHE_TTL_MS, statementTimeoutMs: raw.API_STATEMENT_TIMEOUT_MS },
     login: {
       windowSeconds: raw.LOGIN_WINDOW_SECONDS,
       slowdownAfter: raw.LOGIN_SLOWDOWN_AFTER,

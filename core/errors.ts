@@ -53,5 +53,7 @@ export const errors = {
       retry_after_seconds: retryAfterSeconds,
     }),
   unavailable: (message: string, details?: ErrorDetails) => new AppError('service_unavailable', 503, message, details),
+  queryTimeout: () =>
+    new AppError('query_timeout', 503, 'The database took longer than this API allows; narrow the request (filters, longer search words) and try again'),
   internal: (cause?: unknown) => new AppError('internal_error', 500, 'Internal server error', undefined, { cause }),
 };

@@ -14,12 +14,20 @@ export const migrationConfig: Knex.MigratorConfig = {
   tableName: 'knex_migrations',
 };
 
-/** Creates a pooled knex instance for Postgres; its warnings go to `logger` when one is given. */
-export function createKnex(settings: Config['database'], logger?: Logger): Knex {
+/**
+ * Creates a pooled knex instance for Postgres; its warnings go to `logger` when one is given.
+ * With `statementTimeoutMs`, Postgres cancels any statement of the pool that runs longer (the
+ * API's pool: one heavy request cannot hold a connection for long).
+ */
+export function createKnex(settings: Config['database'], logger?: Logger, options: { statementTimeoutMs?: number } = {}): Knex {
   const log = logger?.child({ component: 'knex' });
   return knexFactory({
     client: 'pg',
-    connection: { connectionString: settings.url, application_name: 'osint-platform' },
+    connection: {
+      connectionString: settings.url,
+      application_name: 'osint-platform',
+      ...(options.statementTimeoutMs && { statement_timeout: options.statementTimeoutMs }),
+    },
     pool: { min: 0, max: settings.poolMax },
     acquireConnectionTimeout: 10000,
     migrations: migrationConfig,

@@ -57,5 +57,7 @@ function fromDatabaseError(caught: unknown): AppError | undefined {
   if (code === '23505') return errors.conflict('This already exists', details);
   if (code === '23503') return errors.conflict('This refers to something that does not exist or is still in use', details);
   if (code === '23514') return errors.validation([{ field: constraint ?? 'body', message: 'violates a rule of the data model' }]);
+  // The API's statement timeout (API_STATEMENT_TIMEOUT_MS) cancelled the query.
+  if (code === '57014') return errors.queryTimeout();
   return undefined;
 }

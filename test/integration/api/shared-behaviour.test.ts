@@ -65,6 +65,31 @@ describe('behaviour every endpoint shares', function () {
     }
   });
 
+  it('answers 503 query_timeout when a statement outlasts the API statement timeout, and the pool keeps serving', async () => {
+    const limited = createKnex(clients().config.database, createLogger({ name: 'test', level: 'silent' }), { statementTimeoutMs: 300 });
+    const limitedApi = await startTestApi({ ...clients(), knex: limited });
+    const findings = () => fetch(`${limitedApi.url}/workspaces/${cast.workspaceId}/findings`, { headers: { Authorization: `Bearer ${cast.viewer.token}` } });
+    try {
+      // A lock held elsewhere makes the listing wait, and lock waits count towards the timeout.
+      const locker = await clients().knex.transaction();
+      try {
+        await locker.raw('LOCK TABLE findings IN ACCESS EXCLUSIVE MODE');
+        const started = Date.now();
+        const response = await findings();
+        const body = (await response.json()) as { error: { code: string; message: string } };
+        assert.equal(response.status, 503);
+        assert.equal(body.error.code, 'query_timeout');
+        assert.ok(Date.now() - started < 5000, 'cancelled by the timeout, not by the lock going away');
+      } finally {
+        await locker.rollback();
+      }
+      assert.equal((await findings()).status, 200);
+    } finally {
+      await limitedApi.close();
+      await limited.destroy();
+    }
+  });
+
   it('echoes a request id, or makes one, on every response', async () => {
     const given = await fetch(`${api.url}/healthz`, { headers: { 'X-Request-Id': 'trace-123' } });
     assert.equal(given.headers.get('x-request-id'), 'trace-123');
