@@ -1,12 +1,11 @@
 /** Webhooks: who is told when jobs finish or findings change, test pings, and how each delivery went (ADMIN). */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { taskQueueName } from '../../../core/domain/temporal';
-import { errors, type FieldProblem } from '../../../core/errors';
+import { randomUUID } from 'node:crypto';
+import { errors } from '../../../core/errors';
 import { SecretBox } from '../../../core/secret-box';
-import { startDeliveryWorkflow } from '../../../core/webhook-delivery-start';
 import type { RouteDeps } from '../../deps';
 import { defineRoute, type RouteDefinition } from '../../route';
 import { WorkspaceParams } from '../../schemas';
+import { generateSecret, originOf, pingWebhook, updateWebhook, urlProblems } from './commands';
 import { presentDelivery, presentWebhook } from './presenter';
 import {
   CreatedWebhookView,
@@ -20,19 +19,10 @@ import {
   WebhookParams,
   WebhookView,
 } from './schema';
-import { webhookUrlProblem } from './url';
-
-/** Only the origin goes into audit rows: paths and queries of webhook URLs often carry tokens. */
-const originOf = (url: string) => new URL(url).origin;
-const generateSecret = () => `whsec_${randomBytes(32).toString('base64url')}`;
 
 export function webhookRoutes(deps: RouteDeps): RouteDefinition[] {
   const { repos, knex, config } = deps;
   const secrets = new SecretBox(config.secretKey);
-  const urlProblems = (url: string | undefined): FieldProblem[] => {
-    const problem = url === undefined ? undefined : webhookUrlProblem(url, config.techniques.scanAllowedCidrs);
-    return problem ? [{ field: 'body.url', message: problem }] : [];
-  };
 
   return [
     defineRoute({
@@ -49,7 +39,7 @@ export function webhookRoutes(deps: RouteDeps): RouteDefinition[] {
       body: CreateWebhookBody,
       responses: { 201: { description: 'the webhook, with the generated secret when none was given', schema: CreatedWebhookView } },
       handler: async ({ workspace, body, user, ip }) => {
-        const problems = urlProblems(body.url);
+        const problems = urlProblems(config, body.url);
         if (problems.length > 0) throw errors.validation(problems);
         const generated = body.secret === undefined ? generateSecret() : undefined;
         const id = randomUUID();
@@ -114,30 +104,8 @@ export function webhookRoutes(deps: RouteDeps): RouteDefinition[] {
       body: UpdateWebhookBody,
       responses: { 200: { description: 'the webhook, with the new secret when rotate_secret generated one', schema: CreatedWebhookView } },
       handler: async ({ workspace, params, body, user, ip }) => {
-        const problems = urlProblems(body.url);
-        if (body.secret !== undefined && body.rotate_secret) {
-          problems.push(...['body.secret', 'body.rotate_secret'].map((field) => ({ field, message: 'give a new secret or rotate_secret, not both' })));
-        }
-        if (problems.length > 0) throw errors.validation(problems);
-        const generated = body.rotate_secret ? generateSecret() : undefined;
-        const secret = body.secret ?? generated;
-        const webhook = await knex.transaction(async (trx) => {
-          const changes = {
-            ...(body.url !== undefined && { url: body.url }),
-            ...(body.events !== undefined && { events: body.events }),
-            ...(body.description !== undefined && { description: body.description }),
-            ...(secret !== undefined && { secret_sealed: secrets.seal(secret, params.webhook_id) }),
-          };
-          const changed = await repos.webhooks.update(workspace.id, params.webhook_id, changes, trx);
-          if (!changed) throw errors.notFound('Webhook');
-          const fields = Object.keys(changes).map((field) => (field === 'secret_sealed' ? 'secret' : field));
-          await repos.auditLogs.record(
-            workspace.id,
-            { action: 'webhook.updated', entity_type: 'webhook', entity_id: changed.id, actor_id: user.id, ip, details: { origin: originOf(changed.url), events: changed.events, changed: fields } },
-            trx,
-          );
-          return changed;
-        });
+        const change = { workspaceId: workspace.id, webhookId: params.webhook_id, body, actorId: user.id, ip };
+        const { webhook, generated } = await updateWebhook({ ...deps, secrets }, change);
         return { body: { ...presentWebhook(webhook), ...(generated && { secret: generated }) } };
       },
     }),
@@ -153,29 +121,9 @@ export function webhookRoutes(deps: RouteDeps): RouteDefinition[] {
       params: WebhookParams,
       responses: { 202: { description: 'the delivery, on its way', schema: DeliveryView } },
       errors: [503],
-      handler: async ({ workspace, params, user, logger }) => {
-        const webhook = await repos.webhooks.find(workspace.id, params.webhook_id);
-        if (!webhook) throw errors.notFound('Webhook');
-        const id = randomUUID();
-        const payload = {
-          id,
-          event: 'webhook.ping',
-          created_at: new Date().toISOString(),
-          workspace_id: workspace.id,
-          data: { webhook: { id: webhook.id, events: webhook.events }, sent_by: user.id },
-        };
-        const [delivery] = await knex.transaction((trx) =>
-          repos.webhooks.recordDeliveries(workspace.id, [{ id, webhook_id: webhook.id, event: 'webhook.ping', job_id: null, dedupe_key: `webhook.ping:${id}`, payload }], trx),
-        );
-        try {
-          // After the commit: the delivery's first attempt reads its row.
-          await startDeliveryWorkflow(deps.temporal, delivery!, { taskQueue: taskQueueName(config.temporal.taskQueue, 'general'), policy: config.webhooks });
-        } catch (error) {
-          await repos.webhooks.markFailed(workspace.id, delivery!.id, 'Temporal did not accept the delivery');
-          logger.warn({ err: (error as Error).message, delivery_id: delivery!.id }, 'webhook ping not started');
-          throw errors.unavailable('Temporal did not accept the ping; its delivery is marked FAILED, try again');
-        }
-        return { status: 202, body: presentDelivery(delivery!) };
+      handler: async ({ workspace, params, user }) => {
+        const delivery = await pingWebhook(deps, { workspaceId: workspace.id, webhookId: params.webhook_id, actorId: user.id });
+        return { status: 202, body: presentDelivery(delivery) };
       },
     }),
     defineRoute({
