@@ -12,6 +12,7 @@ import { requireJsonBody } from './middleware/content-type';
 import { errorHandler } from './middleware/error-handler';
 import { httpMetrics } from './middleware/http-metrics';
 import { requestContext } from './middleware/request-context';
+import { temporalDeadline } from './middleware/temporal-deadline';
 import { mountRoutes, type RouteDefinition } from './route';
 import { apiRoutes } from './routes';
 import { ScheduleManager } from './schedules/schedule-manager';
@@ -48,6 +49,7 @@ export function buildApp(deps: ApiDeps): BuiltApp {
   app.use(requestContext(deps.logger));
   app.use(errorHandler(deps.logger));
   app.use(requireJsonBody());
+  app.use(temporalDeadline(deps.temporal, deps.config.api.temporalTimeoutMs));
   app.use(
     bodyParser({
       enableTypes: ['json'],

@@ -34,6 +34,11 @@ export const ConfigSchema = Type.Object({
     default: 15000,
     description: "PostgreSQL cancels any statement of the API's pool that runs longer (503 query_timeout); 0 never does",
   }),
+  API_TEMPORAL_TIMEOUT_MS: Type.Integer({
+    minimum: 0,
+    default: 10000,
+    description: 'how long a request waits for Temporal (enqueue, cancel, schedules…) before its 503; 0 leaves the client retrying',
+  }),
   API_ACCESS_CACHE_TTL_MS: Type.Integer({
     minimum: 0,
     default: 30000,
@@ -133,6 +138,7 @@ export interface Config {
     readonly trustProxy: boolean;
     readonly accessCacheTtlMs: number;
     readonly statementTimeoutMs: number;
+    readonly temporalTimeoutMs: number;
   };
   readonly login: {
     readonly windowSeconds: number;
@@ -239,7 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: raw.LOG_LEVEL,
     secretKey: raw.SECRET_KEY,
     jwtExpiresInSeconds: raw.JWT_EXPIRES_IN_SECONDS,
-    api: { host: raw.API_HOST, port: raw.API_PORT, shutdownGraceMs: raw.API_SHUTDOWN_GRACE_MS, bodyLimit: raw.API_BODY_LIMIT, trustProxy: raw.API_TRUST_PROXY, accessCacheTtlMs: raw.API_ACCESS_CACHE_TTL_MS, statementTimeoutMs: raw.API_STATEMENT_TIMEOUT_MS },
+    api: { host: raw.API_HOST, port: raw.API_PORT, shutdownGraceMs: raw.API_SHUTDOWN_GRACE_MS, bodyLimit: raw.API_BODY_LIMIT, trustProxy: raw.API_TRUST_PROXY, accessCacheTtlMs: raw.API_ACCESS_CACHE_TTL_MS, statementTimeoutMs: raw.API_STATEMENT_TIMEOUT_MS, temporalTimeoutMs: raw.API_TEMPORAL_TIMEOUT_MS },
     login: {
       windowSeconds: raw.LOGIN_WINDOW_SECONDS,
       slowdownAfter: raw.LOGIN_SLOWDOWN_AFTER,

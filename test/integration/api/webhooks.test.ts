@@ -248,12 +248,14 @@ describe('webhooks', function () {
       assert.deepEqual(await clients().knex('webhook_deliveries').select('id'), []);
     });
 
-    it('answers 503 when Temporal does not take the delivery, and marks it FAILED', async () => {
-      const offline = await openTestClients({ TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` });
+    it('answers 503 within API_TEMPORAL_TIMEOUT_MS when Temporal does not take the delivery, and marks it FAILED', async () => {
+      const offline = await openTestClients({ TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`, API_TEMPORAL_TIMEOUT_MS: '1000' });
       const offlineApi = await startTestApi(offline);
       try {
         const webhook = await create();
+        const started = Date.now();
         const response = await callAs<ErrorBody>(offlineApi.url, cast.admin.token, 'POST', `${path()}/${webhook.id}/ping`);
+        assert.ok(Date.now() - started < 5000, `answered after ${Date.now() - started} ms`);
         assert.equal(response.status, 503);
         assert.equal(response.body.error.code, 'service_unavailable');
         const rows = await clients().knex('webhook_deliveries').where({ webhook_id: webhook.id }).select('event', 'status', 'last_error');
