@@ -211,11 +211,6 @@ export class ScheduleManager {
     return this.deps.config.schedules.minIntervalSeconds;
   }
 
-  /**
-   * Cron expressions are Temporal's to read: it compiles the spec in a paused probe schedule
-   * (deleted at once), so its refusals (syntax, ranges, time zone) become 422s before anything
-   * is written, and its next firing times prove the minimum interval.
-   */
   /** The target (404 when not in the workspace), and what is wrong with running `technique` with `params` against it. */
   private async checkWork(workspaceId: string, targetId: string, technique: TechniqueCode, params: Record<string, unknown>) {
     const target = await this.deps.repos.targets.find(workspaceId, targetId);
@@ -228,6 +223,11 @@ export class ScheduleManager {
     return { target, problems };
   }
 
+  /**
+   * Cron expressions are Temporal's to read: it compiles the spec in a paused probe schedule
+   * (deleted at once), so its refusals (syntax, ranges, time zone) become 422s before anything
+   * is written, and its next firing times prove the minimum interval.
+   */
   private async checkWithTemporal(timing: ScheduleTiming): Promise<void> {
     if (timing.cron === null) return;
     const probe = this.deps.temporal.schedule.getHandle(`schedule-probe-${randomUUID()}`);
