@@ -2,11 +2,11 @@
 import { errors } from '../../../core/errors';
 import type { Job } from '../../../db/models/Job';
 import type { RouteDeps } from '../../deps';
+import { readJobProgress, type JobProgress } from '../../jobs/job-progress';
 import { defineRoute, type RouteDefinition } from '../../route';
 import { WorkspaceParams, WorkspaceResourceParams } from '../../schemas';
 import { createJob } from './create-job';
 import { presentJob, presentJobEvent } from './presenter';
-import { readJobProgress, type JobProgress } from '../../jobs/job-progress';
 import { CreateJobBody, JobDetailView, JobEventPage, JobPage, JobView, ListEventsQuery, ListJobsQuery } from './schema';
 
 const JobParams = WorkspaceResourceParams('job_id', 'the job');
