@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestApi, type TestApi } from '../../helpers/api';
 import { addTarget, callAs, createWorkspaceCast, type Actor, type WorkspaceCast } from '../../helpers/actors';
 import { useTestClients } from '../../helpers/clients';
@@ -396,7 +397,12 @@ describe('schedules', function () {
       assert.deepEqual([response.body.technique, response.body.params, response.body.interval_seconds], ['port_scan', { ports: [22, 443] }, HOURLY]);
       const row = await clients().knex('schedules').where({ id: schedule.id }).first('technique', 'params');
       assert.deepEqual(row, { technique: 'port_scan', params: { ports: [22, 443] } });
-      const described = (await describeTemporalSchedule(clients(), schedule.temporal_schedule_id))!;
+      // The schedule's own labels change when its scheduler workflow takes the update, moments later.
+      let described = (await describeTemporalSchedule(clients(), schedule.temporal_schedule_id))!;
+      for (let tries = 0; described.searchAttributes[SEARCH_ATTRIBUTES.technique]?.[0] !== 'port_scan' && tries < 100; tries += 1) {
+        await sleep(50);
+        described = (await describeTemporalSchedule(clients(), schedule.temporal_schedule_id))!;
+      }
       assert.deepEqual(described.searchAttributes[SEARCH_ATTRIBUTES.technique], ['port_scan']);
       assert.deepEqual(described.action.searchAttributes?.[SEARCH_ATTRIBUTES.technique], ['port_scan']);
       assert.equal((described.action.memo as { technique?: string }).technique, 'port_scan');
