@@ -5,6 +5,10 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../db/pagination';
 /** A UUID. */
 export const Uuid = (description?: string) => Type.String({ format: 'uuid', ...(description && { description }) });
 
+/** `schema` or null. */
+export const Nullable = <T extends TSchema>(schema: T, description?: string) =>
+  Type.Union([schema, Type.Null()], description ? { description } : {});
+
 /** An RFC 3339 timestamp. */
 export const Timestamp = (description?: string) => Type.String({ format: 'date-time', ...(description && { description }) });
 

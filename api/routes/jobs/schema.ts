@@ -1,11 +1,10 @@
 /** Schemas of the job endpoints. */
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { JOB_STATUSES } from '../../../core/domain/job-states';
 import { StringEnum } from '../../../core/domain/string-enum';
 import { TECHNIQUE_CODES, TECHNIQUE_PARAMS, TECHNIQUES } from '../../../core/domain/techniques';
-import { PageOf, PageQuery, Timestamp, Uuid } from '../../schemas';
+import { Nullable, PageOf, PageQuery, Timestamp, Uuid } from '../../schemas';
 
-const Nullable = <T extends TSchema>(schema: T, description?: string) => Type.Union([schema, Type.Null()], description ? { description } : {});
 
 export const TechniqueSchema = StringEnum(TECHNIQUE_CODES, {
   description: TECHNIQUE_CODES.map((code) => `${code} (${TECHNIQUES[code].appliesTo.join(', ')}): ${TECHNIQUES[code].description}`).join('; '),

@@ -1,12 +1,11 @@
 /** Schemas of the schedule endpoints. */
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { OVERLAP_POLICIES } from '../../../core/domain/scheduled-jobs';
 import { StringEnum } from '../../../core/domain/string-enum';
-import { PageOf, PageQuery, Timestamp, Uuid } from '../../schemas';
+import { Nullable, PageOf, PageQuery, Timestamp, Uuid } from '../../schemas';
 import { TIMING_DEFAULTS } from '../../schedules/timing';
 import { CreateJobBody, JobView, TechniqueSchema } from '../jobs/schema';
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const YEAR_SECONDS = 366 * 24 * 3600;
 
 export const OverlapPolicySchema = StringEnum(OVERLAP_POLICIES, {

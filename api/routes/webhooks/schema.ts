@@ -2,9 +2,8 @@
 import { Type } from '@sinclair/typebox';
 import { StringEnum } from '../../../core/domain/string-enum';
 import { DELIVERY_EVENTS, WEBHOOK_DELIVERY_STATUSES, WEBHOOK_EVENTS } from '../../../core/domain/webhooks';
-import { PageOf, PageQuery, Timestamp, Uuid } from '../../schemas';
+import { Nullable, PageOf, PageQuery, Timestamp, Uuid } from '../../schemas';
 
-const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const WebhookEventSchema = StringEnum(WEBHOOK_EVENTS, {
   description:
