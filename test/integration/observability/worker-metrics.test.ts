@@ -20,7 +20,10 @@ describe("the worker's /metrics", function () {
     const [ok, refused] = await Promise.all([harness.enqueueDnsJob(), harness.enqueueRefusedScan()]);
     succeeded = await harness.waitForStatus(ok.id, ['SUCCEEDED', 'FAILED', 'DEAD_LETTER']);
     assert.equal(succeeded.status, 'SUCCEEDED', succeeded.last_error ?? '');
-    assert.equal((await harness.waitForStatus(refused.id, ['SUCCEEDED', 'FAILED', 'DEAD_LETTER'])).status, 'FAILED');
+    // The scanning guard refuses 10.0.0.1 before any connection.
+    const refusedJob = await harness.waitForStatus(refused.id, ['SUCCEEDED', 'FAILED', 'DEAD_LETTER']);
+    assert.equal(refusedJob.status, 'FAILED');
+    assert.match(refusedJob.last_error ?? '', /refused to contact .*10\.0\.0\.1 is in a private range/);
     // The workflow's completion is recorded once its last task is done, just after the mirror write.
     for (let tries = 0; tries < 50; tries += 1) {
       exposition = await (await fetch(worker.metricsUrl)).text();
@@ -59,7 +62,7 @@ describe("the worker's /metrics", function () {
     assert.ok(sample('osint_job_transitions_total', { from: 'RUNNING', to: 'SUCCEEDED', technique: 'dns_lookup' }) >= 1);
     assert.ok(sample('osint_job_transitions_total', { from: 'RUNNING', to: 'FAILED', technique: 'port_scan' }) >= 1);
     assert.ok(sample('osint_technique_attempts_total', { technique: 'dns_lookup' }) >= 1);
-    assert.ok(sample('osint_technique_failures_total', { technique: 'port_scan', failure_class: 'permanent' }) >= 1);
+    assert.ok(sample('osint_technique_failures_total', { technique: 'port_scan', error_class: 'guard_refused', failure_class: 'permanent' }) >= 1);
     assert.ok(sample('osint_findings_total', { technique: 'dns_lookup', outcome: 'new' }) >= 1);
     assert.ok(sample('osint_evidence_stored_bytes_total', { technique: 'dns_lookup' }) > 0);
     assert.ok(sample('osint_job_duration_seconds_count', { technique: 'dns_lookup', status: 'SUCCEEDED' }) >= 1);
