@@ -117,6 +117,8 @@ function validatePart(schema: TSchema, part: RequestPart, onError?: () => Error)
     const value = readPart(ctx, part);
     const problems = validate(value);
     if (problems.length > 0) throw onError ? onError() : errors.validation(problems);
+    // Access checks read the path's ids from ctx.params: they get the canonical (lowercase) ones.
+    if (part === 'params') Object.assign(ctx.params, value);
     ctx.state.validated = { ...(ctx.state.validated as object), [part]: value };
     await next();
   };

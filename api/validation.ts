@@ -1,6 +1,8 @@
 /**
  * Request validation with the same TypeBox schemas that type handlers and generate
  * /openapi.json. Failures name each offending field, e.g. `body.value` or `query.limit`.
+ * Valid input leaves in canonical form: every UUID in lowercase, so an id sent in capitals
+ * names the same job, webhook or workspace everywhere (Temporal ids and hashes included).
  */
 import type { TSchema } from '@sinclair/typebox';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
@@ -25,10 +27,51 @@ export type RequestPart = 'body' | 'query' | 'params';
 /** A compiled validator returning the field problems (none when valid). */
 export type Validator = (value: unknown) => FieldProblem[];
 
-/** Compiles `schema` for `part`; validation fills defaults and coerces text in place. */
+/**
+ * Compiles `schema` for `part`; validation fills defaults, coerces text and lowercases UUIDs in
+ * place. A body's strings may not hold NUL characters, which PostgreSQL text cannot store.
+ */
 export function compileValidator(schema: TSchema, part: RequestPart): Validator {
   const validate: ValidateFunction = (part === 'body' ? bodyAjv : textAjv).compile(schema);
-  return (value) => (validate(value) ? [] : toFieldProblems(validate.errors ?? [], part));
+  return (value) => {
+    if (!validate(value)) return toFieldProblems(validate.errors ?? [], part);
+    const problems = part === 'body' ? nulProblems(value, [part]) : [];
+    if (problems.length === 0) lowercaseUuids(schema, value);
+    return problems;
+  };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Rewrites, in place, every string of `value` that `schema` types as a UUID in lowercase; answers the value. */
+function lowercaseUuids(schema: TSchema, value: unknown): unknown {
+  if (typeof value === 'string') {
+    const uuidHere = schema.format === 'uuid' || (schema.anyOf as TSchema[] | undefined)?.some((branch) => branch.format === 'uuid');
+    return uuidHere && UUID.test(value) ? value.toLowerCase() : value;
+  }
+  if (Array.isArray(value) && schema.items) {
+    value.forEach((item, index) => {
+      value[index] = lowercaseUuids(schema.items as TSchema, item);
+    });
+    return value;
+  }
+  if (value && typeof value === 'object' && schema.properties) {
+    const record = value as Record<string, unknown>;
+    for (const [key, property] of Object.entries(schema.properties as Record<string, TSchema>)) {
+      if (Object.hasOwn(record, key)) record[key] = lowercaseUuids(property, record[key]);
+    }
+  }
+  return value;
+}
+
+/** A problem for each string or key of `value`, at any depth, that holds a NUL character. */
+function nulProblems(value: unknown, path: string[]): FieldProblem[] {
+  const problem = { field: path.join('.'), message: 'must not contain NUL characters' };
+  if (typeof value === 'string') return value.includes('\u0000') ? [problem] : [];
+  if (!value || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, inner]) =>
+    key.includes('\u0000') ? [{ ...problem, field: [...path, key.replaceAll('\u0000', '\\u0000')].join('.') }] : nulProblems(inner, [...path, key]),
+  );
 }
 
 function toFieldProblems(errors: readonly ErrorObject[], part: RequestPart): FieldProblem[] {

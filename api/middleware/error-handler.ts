@@ -57,6 +57,8 @@ function fromDatabaseError(caught: unknown): AppError | undefined {
   if (code === '23505') return errors.conflict('This already exists', details);
   if (code === '23503') return errors.conflict('This refers to something that does not exist or is still in use', details);
   if (code === '23514') return errors.validation([{ field: constraint ?? 'body', message: 'violates a rule of the data model' }]);
+  // Text PostgreSQL cannot store (a NUL character); request validation refuses these first.
+  if (code === '22021' || code === '22P05') return errors.validation([{ field: 'request', message: 'holds a character that cannot be stored (NUL)' }]);
   // The API's statement timeout (API_STATEMENT_TIMEOUT_MS) cancelled the query.
   if (code === '57014') return errors.queryTimeout();
   return undefined;

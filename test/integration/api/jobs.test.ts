@@ -157,6 +157,15 @@ describe('jobs', function () {
       assert.equal(await countRows('jobs'), 1);
     });
 
+    it('returns the same job for the same request with the workspace and target ids in capitals', async () => {
+      const first = await createJob(cast.analyst, { target_id: domainId, technique: 'dns_lookup' });
+      const again = await createJob(cast.analyst, { target_id: domainId.toUpperCase(), technique: 'dns_lookup' }, cast.workspaceId.toUpperCase());
+      assert.deepEqual([first.status, again.status], [201, 200]);
+      assert.equal(again.body.id, first.body.id);
+      assert.equal(again.body.target_id, domainId);
+      assert.equal(await countRows('jobs'), 1);
+    });
+
     it('treats omitted params as {} and different params as a different job', async () => {
       const omitted = await createJob(cast.analyst, { target_id: domainId, technique: 'dns_lookup' });
       const empty = await createJob(cast.analyst, { target_id: domainId, technique: 'dns_lookup', params: {} });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createLogger } from '../../../core/logger';
+import { SecretBox } from '../../../core/secret-box';
 import { startTestApi, type TestApi } from '../../helpers/api';
 import { callAs, createWorkspaceCast, type WorkspaceCast } from '../../helpers/actors';
 import { openTestClients, useTestClients } from '../../helpers/clients';
@@ -228,6 +229,16 @@ describe('webhooks', function () {
       assert.ok(!log.includes(rotated.body.secret!) && !log.includes(given), 'secrets are never logged');
       const audit = await clients().knex('audit_logs').where({ workspace_id: cast.workspaceId, action: 'webhook.updated' });
       assert.deepEqual(audit.map((row) => row.details.changed), [['secret'], ['secret']]);
+    });
+
+    it('seals a secret set through the ids in capitals so that the worker, which reads the stored id, opens it', async () => {
+      const webhook = await create();
+      const upper = `/workspaces/${cast.workspaceId.toUpperCase()}/webhooks/${webhook.id.toUpperCase()}`;
+      const rotated = await cast.admin.call<Webhook>('PATCH', upper, { rotate_secret: true });
+      assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
+      assert.equal(rotated.body.id, webhook.id);
+      const row = await clients().knex('webhooks').where({ id: webhook.id }).first('id', 'secret_sealed');
+      assert.equal(new SecretBox(clients().config.secretKey).open(row.secret_sealed, row.id), rotated.body.secret);
     });
   });
 
