@@ -108,6 +108,10 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<JobWorkflowR
   // The technique committed its results (and SUCCEEDED) before the workflow learnt it, e.g. just
   // before a cancellation reached it: the workflow follows the job.
   const succeededMeanwhile = (state: MirrorResult): boolean => !state.applied && state.status === 'SUCCEEDED';
+  // The job was cancelled while the workflow was not yet running it (a CREATED job cancelled
+  // after a schedule's firing started its workflow): the technique refused to run, and the
+  // workflow follows the job instead of reporting that refusal as a failure.
+  const cancelledMeanwhile = (state: MirrorResult): boolean => !state.applied && state.status === 'CANCELLED';
   const notify = async (status: JobStatus): Promise<void> => {
     try {
       await CancellationScope.nonCancellable(() =>
@@ -126,6 +130,15 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<JobWorkflowR
     return { status: 'SUCCEEDED', outcome };
   };
 
+  const endCancelled = async (error: unknown, by: string): Promise<never> => {
+    setStatus('CANCELLED');
+    await notify('CANCELLED');
+    // The API's cancellation request follows its signal; ending after it makes the workflow
+    // end cancelled, as the job did, even if the technique failed meanwhile.
+    await untilCancellationRequested();
+    throw isCancellation(error) ? error : new CancelledFailure(by);
+  };
+
   try {
     // Normally already QUEUED by the API; this closes the window where the workflow started
     // but the API's commit had not landed when the plan was read.
@@ -140,18 +153,14 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<JobWorkflowR
       const by = cancelRequest ? `cancelled by ${cancelRequest.by}${cancelRequest.reason ? `: ${cancelRequest.reason}` : ''}` : 'cancelled';
       const cancelled = await mirror('CANCELLED', by);
       if (succeededMeanwhile(cancelled)) return await succeeded(null, true);
-      setStatus('CANCELLED');
-      await notify('CANCELLED');
-      // The API's cancellation request follows its signal; ending after it makes the workflow
-      // end cancelled, as the job did, even if the technique failed meanwhile.
-      await untilCancellationRequested();
-      throw isCancellation(error) ? error : new CancelledFailure(by);
+      return await endCancelled(error, by);
     }
     if (error instanceof ActivityFailure) {
       const message = error.cause?.message ?? error.message;
       const exhausted = error.retryState === RetryState.MAXIMUM_ATTEMPTS_REACHED || error.retryState === RetryState.TIMEOUT;
       const failed = await mirror('FAILED', message, !exhausted);
       if (succeededMeanwhile(failed)) return await succeeded(null, true);
+      if (cancelledMeanwhile(failed)) return await endCancelled(error, 'cancelled before it ran');
       if (exhausted) {
         await mirror('DEAD_LETTER', `retries exhausted after ${plan.policy.maxAttempts} attempts: ${message}`);
         setStatus('DEAD_LETTER');

@@ -49,7 +49,7 @@ export class JobRunner {
     const current = await this.deps.repos.jobs.find(workspaceId, jobId);
     if (!current) throw errors.notFound('Job');
     // Cancelled from CREATED meanwhile: the workflow just started must end cancelled too.
-    if (current.status === 'CANCELLED') await this.cancelWorkflow(jobId, { by: actor.userId, reason: 'cancelled before it was queued' }).catch(() => undefined);
+    if (current.status === 'CANCELLED') await this.cancelWorkflow(current.id, { by: actor.userId, reason: 'cancelled before it was queued' }).catch(() => undefined);
     return { job: current, started: false };
   }
 
@@ -59,25 +59,30 @@ export class JobRunner {
    * its heartbeats, mirrors CANCELLED and ends cancelled. A finished job: 409.
    */
   async cancel(workspaceId: string, jobId: string, actor: Actor, reason?: string): Promise<{ job: Job; immediate: boolean }> {
-    return this.deps.knex.transaction(async (trx) => {
+    const outcome = await this.deps.knex.transaction(async (trx) => {
       const { job } = await this.lock(trx, workspaceId, jobId);
       if (job.status === 'CREATED') {
-        const outcome = await transitionJob(trx, workspaceId, jobId, { to: 'CANCELLED', mode: 'strict', error: `cancelled by ${actor.userId}` }, job);
-        await this.audit(trx, workspaceId, jobId, 'job.cancelled', actor, { reason });
-        return { job: outcome.job, immediate: true };
+        const cancelled = await transitionJob(trx, workspaceId, job.id, { to: 'CANCELLED', mode: 'strict', error: `cancelled by ${actor.userId}` }, job);
+        await this.audit(trx, workspaceId, job.id, 'job.cancelled', actor, { reason });
+        return { job: cancelled.job, immediate: true };
       }
       if (!['QUEUED', 'RUNNING', 'RETRYING'].includes(job.status)) {
         throw errors.conflict(`A ${job.status} job cannot be cancelled`, { status: job.status });
       }
-      await this.audit(trx, workspaceId, jobId, 'job.cancel_requested', actor, { reason });
+      await this.audit(trx, workspaceId, job.id, 'job.cancel_requested', actor, { reason });
       try {
-        await this.cancelWorkflow(jobId, { by: actor.userId, reason });
+        await this.cancelWorkflow(job.id, { by: actor.userId, reason });
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) throw errors.conflict('The job is finishing; try again in a moment');
         throw unavailable(error);
       }
       return { job, immediate: false };
     });
+    // A schedule's firing starts the workflow of a job it leaves CREATED until a worker runs it:
+    // that workflow ends cancelled now. A workflow this misses (Temporal unreachable) still
+    // finds the job CANCELLED when it runs, and ends so.
+    if (outcome.immediate && outcome.job.schedule_id) await this.cancelWorkflow(outcome.job.id, { by: actor.userId, reason }).catch(() => undefined);
+    return outcome;
   }
 
   /** FAILED or DEAD_LETTER → QUEUED in a new run (attempts counted afresh), by signal-with-start. */

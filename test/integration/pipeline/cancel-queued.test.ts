@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { Client } from '@temporalio/client';
+import { TECHNIQUES } from '../../../core/domain/techniques';
+import { taskQueueName } from '../../../core/domain/temporal';
+import { JOB_WORKFLOW_TYPE } from '../../../workflows/signals';
 import { startWorkerHarness, type WorkerHarness } from '../../helpers/worker-harness';
 
 /** A job still waiting in its task queue (no worker polls yet) is cancelled before anything runs. */
@@ -35,6 +38,64 @@ describe('cancelling a QUEUED job', function () {
       const history = await handle.fetchHistory();
       assert.ok(!(history.events ?? []).some((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'runTechnique'), 'the technique never ran');
       assert.equal((await harness.clients.knex('evidence').where({ job_id: job.id })).length, 0);
+    } finally {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+    }
+  });
+
+  it('cancels a job named by its id in capitals: the same job, and its workflow ends cancelled', async () => {
+    const job = await harness.enqueueDnsJob();
+    const base = `/workspaces/${harness.cast.workspaceId.toUpperCase()}/jobs/${job.id.toUpperCase()}`;
+    const cancel = await harness.cast.analyst.call<{ id: string; status: string }>('POST', `${base}/cancel`, { reason: 'capitals' });
+    assert.equal(cancel.status, 202, JSON.stringify(cancel.body));
+    assert.equal(cancel.body.id, job.id);
+    const audit = await harness.clients.knex('audit_logs').where({ entity_id: job.id, action: 'job.cancel_requested' });
+    assert.equal(audit.length, 1);
+
+    const worker = await harness.startWorker();
+    try {
+      assert.equal((await harness.waitForStatus(job.id, ['CANCELLED', 'SUCCEEDED', 'FAILED'])).status, 'CANCELLED');
+      const client = new Client({ connection: harness.clients.temporal, namespace: harness.clients.config.temporal.namespace });
+      const handle = client.workflow.getHandle(job.id);
+      await handle.result().catch(() => undefined);
+      assert.equal((await handle.describe()).status.name, 'CANCELLED');
+    } finally {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+    }
+  });
+
+  it('ends cancelled the workflow a schedule started for a job still CREATED, without running the technique', async () => {
+    const { cast, clients } = harness;
+    const base = `/workspaces/${cast.workspaceId}`;
+    const target = await cast.analyst.call<{ id: string }>('POST', `${base}/targets/domain`, { value: 'scheduled-cancel.example.test' });
+    const schedule = await cast.analyst.call<{ id: string }>('POST', `${base}/schedules`, { target_id: target.body.id, technique: 'dns_lookup', interval_seconds: 86400, paused: true });
+    assert.equal(schedule.status, 201, JSON.stringify(schedule.body));
+    // What a firing does: the job row, CREATED, with its schedule, and the job's workflow started
+    // on the technique's queue; the job is queued only once a worker runs it.
+    const job = await cast.analyst.call<{ id: string }>('POST', `${base}/jobs`, { target_id: target.body.id, technique: 'dns_lookup' });
+    await clients.knex('jobs').where({ id: job.body.id }).update({ schedule_id: schedule.body.id });
+    const client = new Client({ connection: clients.temporal, namespace: clients.config.temporal.namespace });
+    const handle = await client.workflow.start(JOB_WORKFLOW_TYPE, {
+      workflowId: job.body.id,
+      taskQueue: taskQueueName(clients.config.temporal.taskQueue, TECHNIQUES.dns_lookup.queueClass),
+      args: [{ jobId: job.body.id }],
+    });
+
+    const cancel = await cast.analyst.call<{ status: string }>('POST', `${base}/jobs/${job.body.id}/cancel`, { reason: 'not this week' });
+    assert.equal(cancel.status, 200, JSON.stringify(cancel.body));
+    assert.equal(cancel.body.status, 'CANCELLED');
+
+    const worker = await harness.startWorker();
+    try {
+      await handle.result().catch(() => undefined);
+      const description = await handle.describe();
+      assert.equal(description.status.name, 'CANCELLED');
+      assert.deepEqual(description.searchAttributes.OsintJobStatus, ['CANCELLED']);
+      const history = await handle.fetchHistory();
+      assert.ok(!(history.events ?? []).some((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'runTechnique'), 'the technique never ran');
+      assert.deepEqual((await harness.events(job.body.id)).map((event) => event.to_status), ['CREATED', 'CANCELLED']);
     } finally {
       worker.child.kill('SIGTERM');
       await worker.exited;

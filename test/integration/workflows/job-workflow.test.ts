@@ -164,6 +164,33 @@ describe('the job workflow (real dev server, stubbed activities)', function () {
     });
   });
 
+  it('follows a job cancelled before the technique ran: CANCELLED to the webhooks and in Temporal, never FAILED', async () => {
+    // A schedule's firing started the workflow of a CREATED job, and the job was cancelled in
+    // Postgres before a worker ran it: the technique activity refuses to run.
+    const jobStatus: { current: JobStatus } = { current: 'CANCELLED' };
+    const { activities, mirrored, notified, jobId } = stubs(async () => {
+      throw ApplicationFailure.nonRetryable('job is CANCELLED, not runnable', 'JobNotRunnable');
+    }, jobStatus);
+    await withWorker(activities, async (worker) => {
+      const handle = await worker.client.workflow.start('jobWorkflow', { workflowId: jobId, taskQueue: worker.taskQueue, args: [{ jobId }] });
+      const error = await worker.runUntil(
+        (async () => {
+          while (!notified.length) await new Promise((resolve) => setTimeout(resolve, 20));
+          // The API's cancellation request, which follows the job's cancellation.
+          await handle.cancel();
+          return handle.result().catch((caught: unknown) => caught);
+        })(),
+      );
+      assert.ok(error instanceof WorkflowFailedError);
+      const description = await handle.describe();
+      assert.equal(description.status.name, 'CANCELLED');
+      assert.deepEqual(description.searchAttributes[SEARCH_ATTRIBUTES.jobStatus], ['CANCELLED']);
+      assert.deepEqual(mirrored, ['QUEUED', 'FAILED']);
+      assert.deepEqual(notified, ['CANCELLED']);
+      assert.equal(jobStatus.current, 'CANCELLED');
+    });
+  });
+
   it('follows the job when its results were recorded just before a cancellation reached the technique', async () => {
     const jobStatus: { current: JobStatus } = { current: 'CREATED' };
     let release: () => void = () => undefined;
