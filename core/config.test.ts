@@ -53,6 +53,17 @@ describe('loadConfig', () => {
     });
   });
 
+  it('masks the password of a database or Redis URL it refuses, and still shows the rest', () => {
+    const env = { SECRET_KEY: 'k'.repeat(40), DATABASE_URL: 'postgresql+psycopg://osint:hunter2@db:5432/osint', REDIS_URL: 'http://:s3cr3t@cache:6379/0' };
+    assert.throws(() => loadConfig(env), (error: unknown) => {
+      assert.ok(error instanceof Error);
+      assert.ok(!error.message.includes('hunter2') && !error.message.includes('s3cr3t'), error.message);
+      assert.match(error.message, /DATABASE_URL: .*postgresql\+psycopg:\/\/osint:\*\*\*@db:5432\/osint/);
+      assert.match(error.message, /REDIS_URL: .*http:\/\/:\*\*\*@cache:6379\/0/);
+      return true;
+    });
+  });
+
   it('returns a frozen object', () => {
     const config = loadConfig({ SECRET_KEY: SECRET });
     assert.ok(Object.isFrozen(config));

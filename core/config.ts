@@ -326,7 +326,7 @@ export function parseEnvironment<S extends TSchema>(
   const converted = Value.Convert(schema, Value.Default(schema, input));
   const problems = [...Value.Errors(schema, converted)].map((error) => {
     const key = error.path.replace(/^\//, '') || '(root)';
-    const shown = key in input && !isSecretKey(key) ? ` (got ${JSON.stringify(input[key])})` : '';
+    const shown = key in input && !isSecretKey(key) ? ` (got ${JSON.stringify(withoutPassword(input[key]))})` : '';
     return `${key}: ${error.message}${shown}`;
   });
   if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
@@ -335,6 +335,11 @@ export function parseEnvironment<S extends TSchema>(
 
 function isSecretKey(key: string): boolean {
   return /SECRET|PASSWORD|TOKEN|API_KEY/.test(key);
+}
+
+/** `value` with the password of any URL in it (`scheme://user:password@host`) masked. */
+function withoutPassword(value: unknown): unknown {
+  return typeof value === 'string' ? value.replace(/(\/\/[^/?#@\s]*?:)[^/?#\s]*@/g, '$1***@') : value;
 }
 
 /** Reads the PEM files the TLS settings name; every unreadable or non-PEM file is reported at once. */
