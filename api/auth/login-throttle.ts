@@ -1,10 +1,11 @@
 /**
  * Brute-force protection for login, shared by every API process through Redis: failed attempts
- * are counted per account and per address; past a threshold each attempt is slowed, and past
- * the maximum it is refused with 429 until the window ends. A success clears the account's count.
+ * are counted per account and per address (each attempt counts until it succeeds); past a
+ * threshold each attempt is slowed, and past the maximum it is refused with 429 until the window
+ * ends. A success clears the account's count.
  */
 import type Redis from 'ioredis';
-import { RateLimiterRedis, type RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../../core/config';
 import { errors } from '../../core/errors';
 
@@ -23,35 +24,33 @@ export class LoginThrottle {
   }
 
   /**
-   * Refuses with 429 when the account or the address has used up its failures; otherwise
-   * waits the slowdown their failures so far have earned.
+   * Counts the attempt as a failure before the password is checked, for the account and the
+   * address at once, so concurrent guesses cannot all pass a count read before any of them
+   * failed. Past the maximum it refuses with 429 (and the attempt counts for neither); otherwise
+   * it waits the slowdown the failures before this one have earned. A success gives it back.
    */
   async beforeAttempt(email: string, ip: string): Promise<void> {
-    const [account, address] = await Promise.all([this.byAccount.get(accountKey(email)), this.byIp.get(ip)]);
-    const blocked = [
-      [account, this.settings.maxFailuresPerAccount],
-      [address, this.settings.maxFailuresPerIp],
-    ].filter(([state, max]) => state && (state as RateLimiterRes).consumedPoints >= (max as number));
-    if (blocked.length > 0) {
-      const waitMs = Math.max(...blocked.map(([state]) => (state as RateLimiterRes).msBeforeNext));
-      throw errors.tooManyRequests(Math.max(1, Math.ceil(waitMs / 1000)));
+    const limits = [
+      { limiter: this.byAccount, key: accountKey(email) },
+      { limiter: this.byIp, key: ip },
+    ];
+    const outcomes = await Promise.allSettled(limits.map(({ limiter, key }) => limiter.consume(key, 1)));
+    const refused = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
+    if (refused.length > 0) {
+      await Promise.allSettled(limits.map(({ limiter, key }) => limiter.reward(key, 1)));
+      const limited = refused.filter((reason): reason is RateLimiterRes => reason instanceof RateLimiterRes);
+      // Redis failed: the attempt is not let through unchecked.
+      if (limited.length < refused.length) throw refused.find((reason) => !(reason instanceof RateLimiterRes));
+      throw errors.tooManyRequests(Math.max(1, Math.ceil(Math.max(...limited.map((state) => state.msBeforeNext)) / 1000)));
     }
-    const failures = Math.max(account?.consumedPoints ?? 0, address?.consumedPoints ?? 0);
-    const delay = this.slowdownMs(failures);
+    const failuresBefore = Math.max(...outcomes.map((outcome) => (outcome as PromiseFulfilledResult<RateLimiterRes>).value.consumedPoints - 1));
+    const delay = this.slowdownMs(failuresBefore);
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
   }
 
-  /** Counts a failed attempt against the account and the address. */
-  async recordFailure(email: string, ip: string): Promise<void> {
-    await Promise.all([
-      this.byAccount.penalty(accountKey(email), 1),
-      this.byIp.penalty(ip, 1),
-    ]);
-  }
-
-  /** Clears the account's failures after a successful login. */
-  async recordSuccess(email: string): Promise<void> {
-    await this.byAccount.delete(accountKey(email));
+  /** Clears the account's failures after a successful login, and gives the address its attempt back. */
+  async recordSuccess(email: string, ip: string): Promise<void> {
+    await Promise.all([this.byAccount.delete(accountKey(email)), this.byIp.reward(ip, 1)]);
   }
 
   /** The delay earned by `failures` failed attempts. */

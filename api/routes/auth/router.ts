@@ -49,11 +49,9 @@ export function authRoutes(deps: RouteDeps): RouteDefinition[] {
         const user = await repos.users.findByEmail(body.email.trim());
         // An unknown account costs the same hashing work as a wrong password.
         const valid = await verifyPassword(user?.password_hash ?? (await DECOY_HASH_PROMISE), body.password);
-        if (!user || !valid) {
-          await deps.loginThrottle.recordFailure(body.email, ip);
-          throw errors.unauthorized('Invalid email or password');
-        }
-        await deps.loginThrottle.recordSuccess(body.email);
+        // The attempt already counts as a failure (see LoginThrottle.beforeAttempt).
+        if (!user || !valid) throw errors.unauthorized('Invalid email or password');
+        await deps.loginThrottle.recordSuccess(body.email, ip);
         await deps.knex.transaction((trx) =>
           repos.auditLogs.record(null, { action: 'user.logged_in', entity_type: 'user', entity_id: user.id, actor_id: user.id, ip }, trx),
         );

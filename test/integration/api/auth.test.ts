@@ -90,6 +90,25 @@ describe('auth', function () {
       assert.ok(late >= early + clients().config.login.slowdownStepMs, `late attempts slowed (early ${early} ms, last ${late} ms)`);
     });
 
+    it('lets no more guesses through than the account allows when they all arrive at once', async () => {
+      const actor = await registerActor(api.url);
+      const { maxFailuresPerAccount } = clients().config.login;
+      const guesses = await Promise.all(
+        Array.from({ length: maxFailuresPerAccount * 3 }, () => post('/auth/login', { email: actor.email, password: 'wrong password!' })),
+      );
+      const statuses = guesses.map((response) => response.status);
+      assert.equal(statuses.filter((status) => status === 401).length, maxFailuresPerAccount, statuses.join(','));
+      assert.equal(statuses.filter((status) => status === 429).length, maxFailuresPerAccount * 2);
+      assert.equal((await post('/auth/login', { email: actor.email, password: PASSWORD })).status, 429);
+    });
+
+    it('does not count successful logins against the address', async () => {
+      const actor = await registerActor(api.url);
+      for (let attempt = 0; attempt < 3; attempt += 1) assert.equal((await post('/auth/login', { email: actor.email, password: PASSWORD })).status, 200);
+      const [ipKey] = await clients().redis.keys('login-fail:ip*');
+      assert.ok(!ipKey || Number(await clients().redis.get(ipKey)) === 0, `the address counts ${ipKey && (await clients().redis.get(ipKey))}`);
+    });
+
     it('keeps the failure count in Redis, shared by every API process', async () => {
       const actor = await registerActor(api.url);
       await post('/auth/login', { email: actor.email, password: 'wrong password!' });
