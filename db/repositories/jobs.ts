@@ -73,7 +73,7 @@ export class JobsRepository {
     options: { trx?: Knex.Transaction; lock?: boolean } = {},
   ): Promise<{ job: Job; targetValue: string } | undefined> {
     const query = (options.trx ?? this.db)('jobs')
-      .join('targets', 'targets.id', 'jobs.target_id')
+      .join('targets', (on) => on.on('targets.id', 'jobs.target_id').andOn('targets.workspace_id', 'jobs.workspace_id'))
       .where({ 'jobs.workspace_id': workspaceId, 'jobs.id': jobId });
     if (options.lock) query.forUpdate('jobs');
     const row: (Job & { target_value?: string }) | undefined = await query.first('jobs.*', 'targets.value as target_value');

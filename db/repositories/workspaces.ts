@@ -97,11 +97,13 @@ export class WorkspacesRepository {
 
   /**
    * The ADMIN user ids of the workspace, locked until the transaction ends, so two concurrent
-   * demotions cannot both see "another admin remains".
+   * demotions cannot both see "another admin remains". Always locked in the same order, so two
+   * such transactions wait for each other instead of deadlocking.
    */
   async lockAdmins(workspaceId: string, trx: Knex.Transaction): Promise<string[]> {
     const rows = await trx('workspace_members')
       .where({ workspace_id: workspaceId, role: 'ADMIN' })
+      .orderBy('user_id')
       .forUpdate()
       .select('user_id');
     return rows.map((row: { user_id: string }) => row.user_id);
