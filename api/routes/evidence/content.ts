@@ -1,7 +1,8 @@
 /** Streams raw evidence to the client, verified against the size and sha256 recorded for it. */
 import { createHash } from 'node:crypto';
-import { pipeline, Transform } from 'node:stream';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import type { Context } from 'koa';
+import { errors } from '../../../core/errors';
 import type { Logger } from '../../../core/logger';
 import type { EvidenceStore } from '../../../core/storage/evidence-store';
 import type { Evidence } from '../../../db/models/Evidence';
@@ -42,10 +43,25 @@ export function verifyingStream(expected: { sha256: string; size: number }): Tra
   });
 }
 
+/**
+ * Opens the evidence's object: 404 when storage no longer holds it, 503 when storage does not
+ * answer, so a download is audited only once its bytes can be sent.
+ */
+export async function openEvidenceContent(store: EvidenceStore, evidence: Evidence): Promise<Readable> {
+  try {
+    return await store.get(evidence.object_key);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'NoSuchKey' || code === 'NotFound') throw errors.notFound('Evidence content');
+    const unavailable = errors.unavailable('Object storage did not answer; try again');
+    (unavailable as { cause?: unknown }).cause = error;
+    throw unavailable;
+  }
+}
+
 /** Answers with the evidence's bytes, its recorded type and length, and the expected digest. */
-export async function sendEvidenceContent(ctx: Context, store: EvidenceStore, evidence: Evidence, logger: Logger): Promise<void> {
+export function sendEvidenceContent(ctx: Context, source: Readable, evidence: Evidence, logger: Logger): void {
   const size = Number(evidence.size_bytes);
-  const source = await store.get(evidence.object_key);
   const log = logger.child({ evidence_id: evidence.id, object_key: evidence.object_key });
   const verified = pipeline(source, verifyingStream({ sha256: evidence.sha256, size }), (error) => {
     if (error instanceof EvidenceIntegrityError) log.error(error.details, error.message);

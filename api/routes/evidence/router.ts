@@ -3,7 +3,7 @@ import { errors } from '../../../core/errors';
 import type { RouteDeps } from '../../deps';
 import { defineRoute, type RouteDefinition } from '../../route';
 import { WorkspaceParams } from '../../schemas';
-import { sendEvidenceContent } from './content';
+import { openEvidenceContent, sendEvidenceContent } from './content';
 import { presentEvidence } from './presenter';
 import { EvidencePage, EvidenceParams, EvidenceView, JobEvidenceParams, ListEvidenceQuery } from './schema';
 
@@ -67,10 +67,16 @@ export function evidenceRoutes(deps: RouteDeps): RouteDefinition[] {
       handler: async ({ workspace, params, user, ip, ctx, logger }) => {
         const evidence = await repos.evidence.get(workspace.id, params.evidence_id);
         if (!evidence) throw errors.notFound('Evidence');
-        await knex.transaction((trx) =>
-          repos.auditLogs.record(workspace.id, { action: 'evidence.content_read', entity_type: 'evidence', entity_id: evidence.id, actor_id: user.id, ip, details: { job_id: evidence.job_id, sha256: evidence.sha256 } }, trx),
-        );
-        await sendEvidenceContent(ctx, deps.evidenceStore, evidence, logger);
+        const source = await openEvidenceContent(deps.evidenceStore, evidence);
+        try {
+          await knex.transaction((trx) =>
+            repos.auditLogs.record(workspace.id, { action: 'evidence.content_read', entity_type: 'evidence', entity_id: evidence.id, actor_id: user.id, ip, details: { job_id: evidence.job_id, sha256: evidence.sha256 } }, trx),
+          );
+        } catch (error) {
+          source.destroy();
+          throw error;
+        }
+        sendEvidenceContent(ctx, source, evidence, logger);
       },
     }),
   ];

@@ -239,6 +239,15 @@ describe('evidence', function () {
       }
     });
 
+    it('answers 404 naming the content, and audits no download, when storage no longer holds the object', async () => {
+      const evidence = await insertEvidence(clients(), cast.workspaceId, job, { body: Buffer.from('{"gone":true}') });
+      await clients().s3.removeObject(clients().config.storage.bucket, evidence.object_key);
+      const response = await download(cast.admin.token, evidence.id);
+      assert.equal(response.status, 404);
+      assert.deepEqual(await response.json(), { error: { code: 'not_found', message: 'Evidence content not found', details: null } });
+      assert.equal((await knex()('audit_logs').where({ workspace_id: cast.workspaceId, action: 'evidence.content_read' })).length, 0);
+    });
+
     it('records each download in the audit log', async () => {
       const evidence = await insertEvidence(clients(), cast.workspaceId, job, { body: Buffer.from('{"a":1}') });
       await readAll(await download(cast.admin.token, evidence.id));
