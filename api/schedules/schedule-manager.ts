@@ -132,9 +132,15 @@ export class ScheduleManager {
       const note = change.note ?? (pausing ? `${change.paused ? 'paused' : 'resumed'} by ${actor.userId}` : current.note);
       const patch = { spec: timing, paused: change.paused ?? current.paused, note, ...(workChanged && { technique, params }) };
       const updated = await this.deps.repos.schedules.update(workspaceId, id, patch, trx);
-      if (timingChanged || workChanged || (change.note !== undefined && !pausing)) {
+      const updating = timingChanged || workChanged || (change.note !== undefined && !pausing);
+      if (updating) {
         const work = workChanged ? { technique: { from: current.technique, to: technique }, params_changed: !isDeepStrictEqual(params, current.params) } : {};
         await this.audit(trx, updated, 'schedule.updated', actor, { from: current.spec, to: timing, note, ...work });
+      }
+      if (pausing) await this.audit(trx, updated, change.paused ? 'schedule.paused' : 'schedule.resumed', actor, { note });
+      // One call to Temporal whatever changed, so Temporal never keeps half of a change whose
+      // transaction then rolls back: an update carries a pause or resume in its state.
+      if (updating) {
         await callTemporal(timing, () =>
           this.handle(current).update((previous) => {
             const labels = { ...previous.searchAttributes, [SEARCH_ATTRIBUTES.technique]: [technique] };
@@ -145,13 +151,11 @@ export class ScheduleManager {
               policies: toTemporalPolicies(timing),
               action: { ...action, searchAttributes: labels, memo: { ...action.memo, technique } },
               searchAttributes: labels,
-              state: { paused: previous.state.paused, ...(note !== null && { note }) },
+              state: { paused: pausing ? updated.paused : previous.state.paused, ...(note !== null && { note }) },
             };
           }),
         );
-      }
-      if (pausing) {
-        await this.audit(trx, updated, change.paused ? 'schedule.paused' : 'schedule.resumed', actor, { note });
+      } else if (pausing) {
         const handle = this.handle(current);
         // A non-empty note is what tells Temporal to pause or unpause (an empty one does nothing).
         await callTemporal(undefined, () => (change.paused ? handle.pause(note ?? 'paused') : handle.unpause(note ?? 'resumed')));

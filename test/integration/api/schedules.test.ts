@@ -390,6 +390,22 @@ describe('schedules', function () {
       assert.equal(audit.details.from.interval_seconds, HOURLY);
     });
 
+    it('changes the timing and pauses in one request, in Temporal and here, with an audit row for each', async () => {
+      const schedule = await createHourly();
+      const response = await patch(cast.analyst, schedule.id, { interval_seconds: HOURLY * 2, paused: true, note: 'slower, and on hold' });
+      assert.equal(response.status, 200, JSON.stringify(response.body));
+      assert.deepEqual([response.body.interval_seconds, response.body.paused, response.body.note], [HOURLY * 2, true, 'slower, and on hold']);
+      const described = (await describeTemporalSchedule(clients(), schedule.temporal_schedule_id))!;
+      assert.deepEqual(described.spec.intervals?.map((interval) => interval.every), [HOURLY * 2000]);
+      assert.deepEqual([described.state.paused, described.state.note], [true, 'slower, and on hold']);
+      const resumed = await patch(cast.analyst, schedule.id, { interval_seconds: HOURLY, paused: false });
+      assert.equal(resumed.status, 200);
+      const after = (await describeTemporalSchedule(clients(), schedule.temporal_schedule_id))!;
+      assert.deepEqual([after.spec.intervals?.map((interval) => interval.every), after.state.paused], [[HOURLY * 1000], false]);
+      const audit = await clients().knex('audit_logs').where({ entity_id: schedule.id }).orderBy('id').pluck('action');
+      assert.deepEqual(audit, ['schedule.created', 'schedule.updated', 'schedule.paused', 'schedule.updated', 'schedule.resumed']);
+    });
+
     it("changes the technique and its params for later firings, with Temporal's labels and an audit row", async () => {
       const schedule = await createHourly();
       const response = await patch(cast.analyst, schedule.id, { technique: 'port_scan', params: { ports: [22, 443] } });
