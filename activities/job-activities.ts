@@ -143,7 +143,7 @@ export function createJobActivities(deps: JobActivityDeps) {
       if (attempt > 1) await reportToWorkflow(context, log, { status: 'RUNNING', attempt });
       const runningReport = attempt > 1 ? undefined : setTimeout(() => void reportToWorkflow(context, log, { status: 'RUNNING', attempt }), grace);
       metrics.attempt(plan.technique);
-      const heartbeat = deferredHeartbeat(context, grace);
+      const heartbeat = deferredHeartbeat(context, grace, Math.min(HEARTBEAT_INTERVAL_MS, plan.policy.heartbeatTimeoutMs / 4));
       const attemptOnce = async (): Promise<TechniqueOutcome> => {
         try {
           const waited = await heartbeatWhile(heartbeat, 'waiting for the technique rate limit', deps.politeness.waitForTechniqueSlot(plan.technique, signal));
@@ -252,10 +252,16 @@ async function reportToWorkflow(context: Context, log: Logger, status: AttemptSt
 /** How long an attempt runs before its first heartbeat reaches Temporal (at most a quarter of the heartbeat timeout). */
 const HEARTBEAT_GRACE_MS = 1000;
 
-/** Heartbeats that reach Temporal only once the attempt has run for a while. */
+/** The longest an attempt goes without a heartbeat after the grace period (at most a quarter of the heartbeat timeout). */
+const HEARTBEAT_INTERVAL_MS = 1000;
+
+/** An attempt's heartbeats: held back at first, then steady until the attempt is over. */
 export interface DeferredHeartbeat {
+  /** Reports progress; the details are repeated by every heartbeat until the next report. */
   beat(details?: unknown): void;
-  /** Drops a heartbeat still held back (the attempt is over). */
+  /** The details last reported. */
+  readonly details: unknown;
+  /** Ends the attempt's heartbeats: drops one still held back, stops the steady ones, ignores later reports. */
   stop(): void;
 }
 
@@ -263,31 +269,52 @@ export interface DeferredHeartbeat {
  * A heartbeat costs a call to the Temporal server and a write there. Most attempts end within a
  * second, so heartbeats are held back for `graceMs` (the latest is sent then) and pass straight
  * through afterwards; the SDK throttles them from there. Cancellation still arrives with the first
- * heartbeat, at most `graceMs` late, and a lost worker is still caught by the heartbeat timeout.
+ * heartbeat, at most `graceMs` late.
+ *
+ * From the grace period on, a heartbeat goes out at least every `intervalMs`, repeating the latest
+ * details: a technique waits up to its own timeouts on a silent connect or reply (an SMTP server
+ * behind a filter, a tarpit, a banner that never comes), and a quiet stretch must neither let the
+ * heartbeat timeout kill a healthy attempt nor delay its cancellation, which Temporal delivers in
+ * heartbeat answers. A lost worker is still caught by the heartbeat timeout (its timers die with
+ * it); an attempt hung inside a live worker is ended by the activity's start-to-close timeout.
  */
-export function deferredHeartbeat(context: Pick<Context, 'heartbeat'>, graceMs: number): DeferredHeartbeat {
+export function deferredHeartbeat(context: Pick<Context, 'heartbeat'>, graceMs: number, intervalMs: number): DeferredHeartbeat {
   const started = Date.now();
-  let held: { details?: unknown } | undefined;
-  let timer: NodeJS.Timeout | undefined;
+  let latest: unknown;
+  let stopped = false;
+  let repeat: NodeJS.Timeout | undefined;
+  const send = () => {
+    if (stopped) return;
+    context.heartbeat(latest);
+    // Rescheduled by every heartbeat, so it only fires after `intervalMs` without one.
+    (repeat ??= setTimeout(send, intervalMs)).refresh();
+  };
+  const held = setTimeout(send, graceMs);
   return {
     beat(details) {
-      if (Date.now() - started >= graceMs) return context.heartbeat(details);
-      held = { details };
-      timer ??= setTimeout(() => context.heartbeat(held?.details), graceMs - (Date.now() - started));
+      if (stopped) return;
+      latest = details;
+      if (Date.now() - started >= graceMs) send();
+    },
+    get details() {
+      return latest;
     },
     stop() {
-      clearTimeout(timer);
+      stopped = true;
+      clearTimeout(held);
+      clearTimeout(repeat);
     },
   };
 }
 
-/** Keeps heartbeating while `waiting` runs: waiting for a rate-limit token is not a stall. */
+/** Reports `stage` while `waiting` runs (waiting for a rate-limit token is not a stall), then the progress from before. */
 async function heartbeatWhile<T>(heartbeat: DeferredHeartbeat, stage: string, waiting: Promise<T>): Promise<T> {
-  const timer = setInterval(() => heartbeat.beat({ stage }), 1000);
+  const before = heartbeat.details;
+  heartbeat.beat({ stage });
   try {
     return await waiting;
   } finally {
-    clearInterval(timer);
+    if (before !== undefined) heartbeat.beat(before);
   }
 }
 

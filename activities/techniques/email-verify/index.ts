@@ -36,13 +36,13 @@ export const emailVerify: Technique<EmailVerifyParams> = async (target, params, 
     context.heartbeat({ stage: 'mail_hosts', domain: parts.domain });
     mail = await lookupMailHosts(parts.domain, context.network, context.signal, dnsLog);
     if (smtpProbe && mail.hosts.length > 0) {
-      context.heartbeat({ stage: 'smtp_probe', hosts: mail.hosts.length });
       probe = await probeMailbox(address, parts.domain, mail.hosts, {
         network: context.network,
         signal: context.signal,
         catchAllTest,
         transcript,
         waitForDomainSlot: (kind, domain) => context.waitForDomainSlot(kind, domain),
+        report: (progress) => context.heartbeat({ stage: 'smtp_probe', ...progress }),
       });
     }
   }

@@ -27,13 +27,25 @@ export interface ProbeResult {
   readonly catchAll: boolean | null;
 }
 
-/** Settings, cancellation, the transcript to write, and the politeness limiter. */
+/** Where the probe is: the mail host it tries (from 1, in preference order) and, once resolved, the address. */
+export interface ProbeProgress {
+  readonly host: string;
+  readonly host_number: number;
+  readonly hosts_total: number;
+  readonly address?: string;
+  readonly address_number?: number;
+  readonly addresses_total?: number;
+}
+
+/** Settings, cancellation, the transcript to write, the politeness limiter and where progress goes. */
 export interface ProbeOptions {
   readonly network: TechniqueNetwork;
   readonly signal: AbortSignal;
   readonly catchAllTest: boolean;
   readonly transcript: SmtpTranscript;
   waitForDomainSlot(kind: 'smtp', domain: string): Promise<void>;
+  /** Told before each host and each address: a filtered or tarpitting one can take the whole SMTP timeout. */
+  report?(progress: ProbeProgress): void;
 }
 
 type Conversation = Pick<ProbeResult, 'outcome' | 'reply' | 'catchAll'>;
@@ -102,19 +114,25 @@ async function talk(session: SmtpSession, recipient: string, domain: string, opt
 export async function probeMailbox(recipient: string, domain: string, hosts: readonly MailHost[], options: ProbeOptions): Promise<ProbeResult> {
   const { network, signal, transcript } = options;
   let dnsFailure: TechniqueError | undefined;
-  for (const host of hosts) {
+  for (const [hostIndex, host] of hosts.entries()) {
+    signal.throwIfAborted();
+    const where = { host: host.exchange, host_number: hostIndex + 1, hosts_total: hosts.length };
+    options.report?.(where);
     await options.waitForDomainSlot('smtp', host.exchange);
     let addresses: string[];
     try {
       addresses = await resolveForConnection(host.exchange, network, signal);
     } catch (error) {
+      // A lookup cut short by cancellation fails like a DNS error; it must stop the probe, not skip the host.
+      signal.throwIfAborted();
       // The guard's refusal is final; a host without addresses is skipped like a dead one.
       if (!(error instanceof TechniqueError) || error.code === 'guard_refused') throw error;
       transcript.note(`${host.exchange}: ${error.message}`);
       if (error.failureClass === 'transient') dnsFailure = error;
       continue;
     }
-    for (const address of addresses) {
+    for (const [addressIndex, address] of addresses.entries()) {
+      options.report?.({ ...where, address, address_number: addressIndex + 1, addresses_total: addresses.length });
       let session: SmtpSession;
       try {
         session = await SmtpSession.connect(address, network.smtpPort, { timeoutMs: network.smtpTimeoutMs, signal, transcript });

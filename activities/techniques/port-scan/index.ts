@@ -51,9 +51,16 @@ export function createPortScan(options: PortScanOptions = {}): Technique<PortSca
 
     let banners = new Map<number, Buffer>();
     if (params.banner_grab && report.open.length > 0) {
-      context.heartbeat({ stage: 'banners', open: report.open.length });
+      // The scan's final counts stay in the progress beside the banners'.
+      const scanned = { ports_done: ports.length, ports_total: ports.length, open: report.open.length };
+      context.heartbeat({ stage: 'banners', ...scanned, banners_done: 0, banners_total: report.open.length, banners_found: 0 });
       const waitMs = Math.min(Math.max(timeoutMs, 500), 3000);
-      banners = await grabBanners(address, report.open, { waitMs, maxBytes: BANNER_BYTES, signal: context.signal });
+      banners = await grabBanners(address, report.open, {
+        waitMs,
+        maxBytes: BANNER_BYTES,
+        signal: context.signal,
+        onProgress: (progress) => context.heartbeat({ stage: 'banners', ...scanned, ...progress }),
+      });
     }
     context.signal.throwIfAborted();
 
