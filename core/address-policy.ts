@@ -15,11 +15,23 @@ const REFUSED_RANGES = new Set([
 /** Cloud metadata endpoints, refused even if a range table ever called them public. */
 const METADATA_ADDRESSES = new Set(['169.254.169.254', '169.254.170.2', '100.100.100.200', '192.0.0.192', 'fd00:ec2::254']);
 
+/** The only IPv6 addresses that may be contacted lie in global unicast, 2000::/3 (RFC 4291); ipaddr.js calls far more "unicast". */
+const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3');
+
+/**
+ * ::/96: IPv4-compatible addresses (deprecated by RFC 4291), with :: and ::1 inside. They are
+ * refused outright rather than judged by the IPv4 address inside, the stricter of the two: no
+ * real host is reached this way, and a stack that still tunnels them (automatic SIT) delivers to
+ * that IPv4 address, so ::a9fe:a9fe would be the metadata service. Judging the inner address
+ * would also let public-looking ones through for no use.
+ */
+const IPV4_COMPATIBLE_V6 = ipaddr.parseCIDR('::/96');
+
 /** Why an address is refused, or null when it may be contacted. */
 export function refusalReason(address: string, allowedCidrs: readonly string[]): string | null {
-  if (!ipaddr.isValid(address)) return 'is not an IP address';
-  let parsed = ipaddr.parse(address);
-  // An IPv4-mapped or NAT64 IPv6 address reaches the IPv4 address inside it: judge that one.
+  let parsed = parseAddress(address);
+  if (!parsed) return 'is not an IP address';
+  // An IPv4-mapped IPv6 address reaches the IPv4 address inside it: judge that one.
   if (parsed.kind() === 'ipv6') {
     const v6 = parsed as ipaddr.IPv6;
     if (v6.isIPv4MappedAddress()) parsed = v6.toIPv4Address();
@@ -29,8 +41,30 @@ export function refusalReason(address: string, allowedCidrs: readonly string[]):
   if (METADATA_ADDRESSES.has(normalized) || METADATA_ADDRESSES.has(parsed.toString())) return 'is a cloud metadata address';
   const range = parsed.range();
   if (REFUSED_RANGES.has(range)) return `is in a ${range} range`;
-  if (parsed.kind() === 'ipv6' && range !== 'unicast') return `is in a ${range} range`;
+  if (parsed.kind() === 'ipv6') {
+    const v6 = parsed as ipaddr.IPv6;
+    // Special ranges inside 2000::/3 (6to4, Teredo, documentation…) are named by ipaddr.js.
+    if (range !== 'unicast') return `is in a ${range} range`;
+    if (v6.match(IPV4_COMPATIBLE_V6)) return 'is an IPv4-compatible IPv6 address (::/96, deprecated)';
+    if (!v6.match(GLOBAL_UNICAST_V6)) return 'is outside IPv6 global unicast (2000::/3)';
+  }
   return null;
+}
+
+/**
+ * ipaddr.js reads a dotted quad after "::" as IPv4-mapped even without the ffff ("::10.0.0.1"
+ * becomes ::ffff:a00:1), where the system connects to ::a00:1, an IPv4-compatible address. The
+ * quad is spelled in hex first, so the policy judges the address the system would contact.
+ */
+function parseAddress(address: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
+  const text = address.includes(':')
+    ? address.replace(/(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/, (quad, ...octets: string[]) => {
+        const [a, b, c, d] = octets.slice(0, 4).map(Number) as [number, number, number, number];
+        if ([a, b, c, d].some((octet) => octet > 255)) return quad;
+        return `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+      })
+    : address;
+  return ipaddr.isValid(text) ? ipaddr.parse(text) : null;
 }
 
 function inCidr(address: ipaddr.IPv4 | ipaddr.IPv6, cidr: string): boolean {
