@@ -87,8 +87,12 @@ export interface WhoisExchange {
 
 /**
  * Sends `query` and reads the answer within `timeoutMs`, trying the addresses in order while
- * connections are refused. Never rejects except on abort (with the signal's reason): timeouts,
- * resets and empty answers come back as a transient `error` beside whatever bytes arrived.
+ * connections fail. Never rejects except on abort (with the signal's reason): timeouts, resets
+ * and empty answers come back as a transient `error` beside whatever bytes arrived.
+ *
+ * An address that drops the SYN (filtered) never refuses: each address gets to connect within
+ * an equal share of the time left among it and the addresses after it, so one filtered address
+ * cannot use up the budget of the next. Once connected, the answer has all the time left.
  */
 export async function exchangeWhois(
   target: WhoisTarget,
@@ -97,14 +101,22 @@ export async function exchangeWhois(
 ): Promise<WhoisExchange> {
   const deadline = Date.now() + options.timeoutMs;
   let last: WhoisExchange | undefined;
-  for (const address of target.addresses) {
-    last = await exchangeOnce(address, target.port, query, deadline - Date.now(), options.signal);
+  for (const [index, address] of target.addresses.entries()) {
+    const timeoutMs = deadline - Date.now();
+    const connectTimeoutMs = timeoutMs / (target.addresses.length - index);
+    last = await exchangeOnce(address, target.port, query, { timeoutMs, connectTimeoutMs }, options.signal);
     if (last.error?.code !== 'whois_connect_failed') return last;
   }
   return last ?? { bytes: Buffer.alloc(0), truncated: false, error: transientError('host_unresolved', 'no address to connect to') };
 }
 
-function exchangeOnce(address: string, port: number, query: string, timeoutMs: number, signal: AbortSignal): Promise<WhoisExchange> {
+function exchangeOnce(
+  address: string,
+  port: number,
+  query: string,
+  { timeoutMs, connectTimeoutMs }: { timeoutMs: number; connectTimeoutMs: number },
+  signal: AbortSignal,
+): Promise<WhoisExchange> {
   signal.throwIfAborted();
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -117,6 +129,7 @@ function exchangeOnce(address: string, port: number, query: string, timeoutMs: n
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(connectTimer);
       signal.removeEventListener('abort', onAbort);
       socket.destroy();
       resolve({ bytes: Buffer.concat(chunks, size), truncated, error });
@@ -125,17 +138,23 @@ function exchangeOnce(address: string, port: number, query: string, timeoutMs: n
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(connectTimer);
       socket.destroy();
       reject(signal.reason);
     };
+    const notAccepted = (ms: number) => transientError('whois_connect_failed', `WHOIS server ${where} did not accept the connection within ${Math.round(ms)} ms`);
     const timer = setTimeout(
-      () => finish(transientError('whois_timeout', `WHOIS server ${where} did not finish its answer in time (${size} bytes received)`)),
+      () =>
+        finish(connected ? transientError('whois_timeout', `WHOIS server ${where} did not finish its answer in time (${size} bytes received)`) : notAccepted(timeoutMs)),
       Math.max(0, timeoutMs),
     );
+    // Shorter than the whole budget unless this is the last address; a connected socket is past it.
+    const connectTimer = connectTimeoutMs < timeoutMs ? setTimeout(() => finish(notAccepted(connectTimeoutMs)), Math.max(0, connectTimeoutMs)) : undefined;
     signal.addEventListener('abort', onAbort, { once: true });
     socket.setNoDelay(true);
     socket.once('connect', () => {
       connected = true;
+      clearTimeout(connectTimer);
       socket.write(`${query}\r\n`);
     });
     socket.on('data', (chunk: Buffer) => {
