@@ -6,8 +6,9 @@ import type { ActivityPolicy, TechniqueResult } from '../core/domain/job-executi
 import { createLogger } from '../core/logger';
 import { createRepositories } from '../db/repositories';
 import { startDnsServer, type DnsServer } from '../test/fixture-servers/dns-server';
-import { startFilteredPorts, type FilteredPorts } from '../test/fixture-servers/filtered-ports';
-import { startSmtpServer, type SmtpServer } from '../test/fixture-servers/smtp-server';
+import type { FilteredPorts } from '../test/fixture-servers/filtered-ports';
+import type { SmtpServer } from '../test/fixture-servers/smtp-server';
+import { filteredBesideSmtp } from '../test/helpers/filtered-mail-host';
 import { openTestClients, type TestClients } from '../test/helpers/clients';
 import { createJobActivities } from './job-activities';
 import { createPoliteness } from './rate-limit';
@@ -22,19 +23,6 @@ const SLACK_MS = 400;
 const SMTP_TIMEOUT_MS = 3000;
 
 type Beat = { at: number; details: Record<string, unknown> | undefined };
-
-/** A filtered port on 127.0.0.2 and the SMTP fixture on 127.0.0.1, on the same port number (the SMTP port is one setting). */
-async function filteredBesideSmtp(): Promise<{ filtered: FilteredPorts; smtp: SmtpServer }> {
-  for (let tries = 1; ; tries += 1) {
-    const filtered = await startFilteredPorts({ count: 1, host: '127.0.0.2' });
-    try {
-      return { filtered, smtp: await startSmtpServer({ mailboxes: ['alice@filtered.test'], host: '127.0.0.1', port: filtered.ports[0] }) };
-    } catch (error) {
-      await filtered.close();
-      if (tries === 5) throw error;
-    }
-  }
-}
 
 /**
  * The technique activity (real Postgres and S3) under a mock activity context that records every
@@ -58,7 +46,7 @@ describe('the technique activity keeps heartbeating through a silent stretch', f
         { name: 'mx2.filtered.test', type: 'A', data: '127.0.0.1' },
       ],
     });
-    ({ filtered, smtp } = await filteredBesideSmtp());
+    ({ filtered, smtp } = await filteredBesideSmtp(['alice@filtered.test']));
     clients = await openTestClients({
       DNS_SERVERS: dns.address,
       SMTP_PORT: String(smtp.port),

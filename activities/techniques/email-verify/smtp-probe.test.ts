@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { startDnsServer, type DnsServer, type ZoneRecord } from '../../../test/fixture-servers/dns-server';
-import { startFilteredPorts, type FilteredPorts } from '../../../test/fixture-servers/filtered-ports';
-import { startSmtpServer, type SmtpServer } from '../../../test/fixture-servers/smtp-server';
+import type { FilteredPorts } from '../../../test/fixture-servers/filtered-ports';
+import type { SmtpServer } from '../../../test/fixture-servers/smtp-server';
+import { filteredBesideSmtp } from '../../../test/helpers/filtered-mail-host';
 import { createTechniqueContext, type TestTechniqueContext } from '../../../test/helpers/technique-context';
 import { emailVerify } from './index';
 
@@ -18,19 +19,6 @@ const zone: ZoneRecord[] = [
 
 const email = (value: string) => ({ type: 'email' as const, value });
 
-/** A filtered port on 127.0.0.2 and the SMTP fixture on 127.0.0.1, on the same port number (the probe has one SMTP port). */
-async function filteredBesideSmtp(): Promise<{ filtered: FilteredPorts; smtp: SmtpServer }> {
-  for (let tries = 1; ; tries += 1) {
-    const filtered = await startFilteredPorts({ count: 1, host: '127.0.0.2' });
-    try {
-      return { filtered, smtp: await startSmtpServer({ mailboxes: ['alice@filtered.test'], host: '127.0.0.1', port: filtered.ports[0] }) };
-    } catch (error) {
-      await filtered.close();
-      if (tries === 5) throw error;
-    }
-  }
-}
-
 describe('the SMTP probe behind a filtered mail host', function () {
   this.timeout(30000);
   let dns: DnsServer;
@@ -39,7 +27,7 @@ describe('the SMTP probe behind a filtered mail host', function () {
 
   before(async () => {
     dns = await startDnsServer({ zone });
-    ({ filtered, smtp } = await filteredBesideSmtp());
+    ({ filtered, smtp } = await filteredBesideSmtp(['alice@filtered.test']));
   });
   after(async () => {
     await Promise.all([dns?.close(), filtered?.close(), smtp?.close()]);

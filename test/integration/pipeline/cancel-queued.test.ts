@@ -9,12 +9,36 @@ import { startWorkerHarness, type WorkerHarness } from '../../helpers/worker-har
 describe('cancelling a QUEUED job', function () {
   this.timeout(120000);
   let harness: WorkerHarness;
+  let client: Client;
 
   before(async () => {
     harness = await startWorkerHarness();
+    client = new Client({ connection: harness.clients.temporal, namespace: harness.clients.config.temporal.namespace });
   });
 
   after(async () => harness?.close());
+
+  /** Runs `body` while a worker polls the harness's queues: the workflow's first task needs one. */
+  async function withWorker(body: () => Promise<void>): Promise<void> {
+    const worker = await harness.startWorker();
+    try {
+      await body();
+    } finally {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+    }
+  }
+
+  /** Waits for the job's workflow to close; it must have ended cancelled, labelled so, without running the technique. */
+  async function assertWorkflowCancelled(jobId: string): Promise<void> {
+    const handle = client.workflow.getHandle(jobId);
+    await handle.result().catch(() => undefined);
+    const description = await handle.describe();
+    assert.equal(description.status.name, 'CANCELLED');
+    assert.deepEqual(description.searchAttributes.OsintJobStatus, ['CANCELLED']);
+    const history = await handle.fetchHistory();
+    assert.ok(!(history.events ?? []).some((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'runTechnique'), 'the technique never ran');
+  }
 
   it('ends the job CANCELLED and its workflow cancelled, and no worker runs it afterwards', async () => {
     const job = await harness.enqueueDnsJob();
@@ -23,25 +47,13 @@ describe('cancelling a QUEUED job', function () {
     const cancel = await harness.cast.analyst.call<{ status: string }>('POST', `${path}/cancel`, { reason: 'wrong target' });
     assert.equal(cancel.status, 202, JSON.stringify(cancel.body));
 
-    // The workflow's first task needs a worker: the cancellation is mirrored once one polls.
-    const worker = await harness.startWorker();
-    try {
+    await withWorker(async () => {
       const cancelled = await harness.waitForStatus(job.id, ['CANCELLED', 'SUCCEEDED', 'FAILED']);
       assert.equal(cancelled.status, 'CANCELLED');
       assert.deepEqual((await harness.events(job.id)).map((event) => event.to_status), ['CREATED', 'QUEUED', 'CANCELLED']);
-      const client = new Client({ connection: harness.clients.temporal, namespace: harness.clients.config.temporal.namespace });
-      const handle = client.workflow.getHandle(job.id);
-      await handle.result().catch(() => undefined);
-      const description = await handle.describe();
-      assert.equal(description.status.name, 'CANCELLED');
-      assert.deepEqual(description.searchAttributes.OsintJobStatus, ['CANCELLED']);
-      const history = await handle.fetchHistory();
-      assert.ok(!(history.events ?? []).some((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'runTechnique'), 'the technique never ran');
+      await assertWorkflowCancelled(job.id);
       assert.equal((await harness.clients.knex('evidence').where({ job_id: job.id })).length, 0);
-    } finally {
-      worker.child.kill('SIGTERM');
-      await worker.exited;
-    }
+    });
   });
 
   it('cancels a job named by its id in capitals: the same job, and its workflow ends cancelled', async () => {
@@ -53,17 +65,10 @@ describe('cancelling a QUEUED job', function () {
     const audit = await harness.clients.knex('audit_logs').where({ entity_id: job.id, action: 'job.cancel_requested' });
     assert.equal(audit.length, 1);
 
-    const worker = await harness.startWorker();
-    try {
+    await withWorker(async () => {
       assert.equal((await harness.waitForStatus(job.id, ['CANCELLED', 'SUCCEEDED', 'FAILED'])).status, 'CANCELLED');
-      const client = new Client({ connection: harness.clients.temporal, namespace: harness.clients.config.temporal.namespace });
-      const handle = client.workflow.getHandle(job.id);
-      await handle.result().catch(() => undefined);
-      assert.equal((await handle.describe()).status.name, 'CANCELLED');
-    } finally {
-      worker.child.kill('SIGTERM');
-      await worker.exited;
-    }
+      await assertWorkflowCancelled(job.id);
+    });
   });
 
   it('ends cancelled the workflow a schedule started for a job still CREATED, without running the technique', async () => {
@@ -76,8 +81,7 @@ describe('cancelling a QUEUED job', function () {
     // on the technique's queue; the job is queued only once a worker runs it.
     const job = await cast.analyst.call<{ id: string }>('POST', `${base}/jobs`, { target_id: target.body.id, technique: 'dns_lookup' });
     await clients.knex('jobs').where({ id: job.body.id }).update({ schedule_id: schedule.body.id });
-    const client = new Client({ connection: clients.temporal, namespace: clients.config.temporal.namespace });
-    const handle = await client.workflow.start(JOB_WORKFLOW_TYPE, {
+    await client.workflow.start(JOB_WORKFLOW_TYPE, {
       workflowId: job.body.id,
       taskQueue: taskQueueName(clients.config.temporal.taskQueue, TECHNIQUES.dns_lookup.queueClass),
       args: [{ jobId: job.body.id }],
@@ -87,18 +91,9 @@ describe('cancelling a QUEUED job', function () {
     assert.equal(cancel.status, 200, JSON.stringify(cancel.body));
     assert.equal(cancel.body.status, 'CANCELLED');
 
-    const worker = await harness.startWorker();
-    try {
-      await handle.result().catch(() => undefined);
-      const description = await handle.describe();
-      assert.equal(description.status.name, 'CANCELLED');
-      assert.deepEqual(description.searchAttributes.OsintJobStatus, ['CANCELLED']);
-      const history = await handle.fetchHistory();
-      assert.ok(!(history.events ?? []).some((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'runTechnique'), 'the technique never ran');
+    await withWorker(async () => {
+      await assertWorkflowCancelled(job.body.id);
       assert.deepEqual((await harness.events(job.body.id)).map((event) => event.to_status), ['CREATED', 'CANCELLED']);
-    } finally {
-      worker.child.kill('SIGTERM');
-      await worker.exited;
-    }
+    });
   });
 });
