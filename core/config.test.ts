@@ -64,6 +64,34 @@ describe('loadConfig', () => {
     });
   });
 
+  it('takes resolvers as IP addresses with an optional port, and names each that is not', () => {
+    const base = { SECRET_KEY: 'k'.repeat(40) };
+    assert.deepEqual(loadConfig({ ...base, DNS_SERVERS: '1.1.1.1,9.9.9.9:5353,::1,[2606:4700:4700::1111]:53' }).techniques.dns.servers, [
+      '1.1.1.1',
+      '9.9.9.9:5353',
+      '::1',
+      '[2606:4700:4700::1111]:53',
+    ]);
+    assert.throws(() => loadConfig({ ...base, DNS_SERVERS: '1.1.1.1,dns.google:53,1.1.1.1:99999,[::1' }), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.deepEqual(
+        error.problems.map((problem) => problem.split(' is not')[0]),
+        ['DNS_SERVERS: "dns.google:53"', 'DNS_SERVERS: "1.1.1.1:99999"', 'DNS_SERVERS: "[::1"'],
+      );
+      return true;
+    });
+  });
+
+  it('refuses JOB_RETRY_OVERRIDES that is valid JSON but not an object', () => {
+    for (const value of ['null', '[]', '3', '"port_scan"']) {
+      assert.throws(() => loadConfig({ SECRET_KEY: 'k'.repeat(40), JOB_RETRY_OVERRIDES: value }), (error: unknown) => {
+        assert.ok(error instanceof ConfigError, value);
+        assert.match(error.message, /JOB_RETRY_OVERRIDES: must be a JSON object/);
+        return true;
+      });
+    }
+  });
+
   it('returns a frozen object', () => {
     const config = loadConfig({ SECRET_KEY: SECRET });
     assert.ok(Object.isFrozen(config));

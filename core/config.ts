@@ -3,6 +3,7 @@
  * and returned frozen. Nothing else in the code reads `process.env`.
  */
 import fs from 'node:fs';
+import { isIP } from 'node:net';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { TECHNIQUE_CODES, type TechniqueCode } from './domain/techniques';
@@ -283,7 +284,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     schedules: { minIntervalSeconds: raw.SCHEDULE_MIN_INTERVAL_SECONDS },
     jobs: jobPolicies(raw),
     techniques: {
-      dns: { servers: splitList(raw.DNS_SERVERS), timeoutMs: raw.DNS_TIMEOUT_MS, tries: raw.DNS_TRIES },
+      dns: { servers: dnsServers(raw.DNS_SERVERS), timeoutMs: raw.DNS_TIMEOUT_MS, tries: raw.DNS_TRIES },
       whois: {
         server: raw.WHOIS_SERVER,
         serverMap: splitPairs(raw.WHOIS_SERVER_MAP),
@@ -396,6 +397,9 @@ function jobPolicies(raw: RawConfig): Record<TechniqueCode, JobExecutionPolicy> 
   } catch {
     throw new ConfigError(['JOB_RETRY_OVERRIDES: is not valid JSON']);
   }
+  if (!overrides || typeof overrides !== 'object' || Array.isArray(overrides)) {
+    throw new ConfigError(['JOB_RETRY_OVERRIDES: must be a JSON object of technique code → policy']);
+  }
   const problems: string[] = [];
   const policies = {} as Record<TechniqueCode, JobExecutionPolicy>;
   for (const key of Object.keys(overrides)) {
@@ -419,6 +423,21 @@ function jobPolicies(raw: RawConfig): Record<TechniqueCode, JobExecutionPolicy> 
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return policies;
+}
+
+/**
+ * The resolvers, each an IP address with an optional port (`1.1.1.1`, `1.1.1.1:53`, `::1`,
+ * `[::1]:53`): a name would need a resolver to find the resolver, and Node's Resolver refuses one.
+ */
+function dnsServers(value: string): string[] {
+  const servers = splitList(value);
+  const bad = servers.filter((server) => {
+    const match = /^\[([^\]]+)\](?::(\d+))?$/.exec(server) ?? /^([^:]+):(\d+)$/.exec(server) ?? [server, server, undefined];
+    const port = match[2] === undefined ? 53 : Number(match[2]);
+    return isIP(match[1]!) === 0 || !Number.isInteger(port) || port < 1 || port > 65535;
+  });
+  if (bad.length > 0) throw new ConfigError(bad.map((server) => `DNS_SERVERS: "${server}" is not an IP address with an optional port (e.g. 1.1.1.1:53 or [2606:4700:4700::1111]:53)`));
+  return servers;
 }
 
 function splitList(value: string): string[] {
