@@ -5,7 +5,6 @@
  * Nothing here contacts a receiver while a job waits: a receiver that is down delays only its
  * own delivery workflow.
  */
-import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
@@ -17,11 +16,11 @@ import { taskQueueName } from '../core/domain/temporal';
 import { WEBHOOK_PERMANENT_ERROR, type JobFinishedNotice, type WebhookAttemptResult, type WebhookEvent } from '../core/domain/webhooks';
 import { noopJobMetrics, type JobMetrics } from '../core/job-metrics';
 import type { Logger } from '../core/logger';
+import { finishedJobEvents, jobFinishedDeliveries } from '../core/job-finished-deliveries';
 import { SecretBox } from '../core/secret-box';
 import { startDeliveryWorkflow } from '../core/webhook-delivery-start';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signWebhookBody, TIMESTAMP_HEADER } from '../core/webhook-signature';
 import type { Repositories } from '../db/repositories';
-import type { NewDelivery } from '../db/repositories/webhooks';
 import type { Job } from '../db/models/Job';
 import { techniqueNetwork } from './job-activities';
 import { resolveForConnection } from './techniques/guard';
@@ -83,7 +82,7 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
       const { workspaceId, jobId } = notice;
       const status = notice.status as JobStatus;
       if (!isFinished(status)) return { events: [], deliveries: 0 };
-      const candidates: WebhookEvent[] = ['job.finished', ...(status === 'DEAD_LETTER' ? (['job.dead_lettered'] as const) : []), ...(status === 'SUCCEEDED' ? (['findings.changed'] as const) : [])];
+      const candidates = finishedJobEvents(status);
       // Every finished job comes through here: a workspace without webhooks costs one query.
       const webhooks = await repos.webhooks.subscribedTo(workspaceId, candidates);
       if (webhooks.length === 0) return { events: [], deliveries: 0 };
@@ -94,33 +93,7 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
       const wanted = new Set(webhooks.flatMap((webhook) => webhook.events));
       const changes = wanted.has('findings.changed') && status === 'SUCCEEDED' ? await findingChanges(workspaceId, job, runNumber) : null;
       const events = candidates.filter((event) => wanted.has(event) && (event !== 'findings.changed' || changes));
-      const jobView = {
-        id: job.id,
-        target_id: job.target_id,
-        technique: job.technique,
-        status,
-        run_number: runNumber,
-        attempts: job.attempts,
-        finished_at: job.finished_at?.toISOString() ?? null,
-        last_error: status === 'SUCCEEDED' ? null : job.last_error,
-      };
-      const createdAt = new Date().toISOString();
-      const deliveries: (NewDelivery & { id: string })[] = webhooks.flatMap((webhook) =>
-        events
-          .filter((event) => webhook.events.includes(event))
-          .map((event) => {
-            const id = randomUUID();
-            const data = event === 'findings.changed' ? { job: jobView, diff: changes } : { job: jobView };
-            return {
-              id,
-              webhook_id: webhook.id,
-              event,
-              job_id: job.id,
-              dedupe_key: `${event}:${job.id}:${runNumber}`,
-              payload: { id, event, created_at: createdAt, workspace_id: workspaceId, data },
-            };
-          }),
-      );
+      const deliveries = jobFinishedDeliveries({ workspaceId, job, status, runNumber, webhooks, events, changes });
       const pending = await deps.knex.transaction((trx) => repos.webhooks.recordDeliveries(workspaceId, deliveries, trx));
       const client = temporalClient();
       const taskQueue = deps.webhookTaskQueue ?? taskQueueName(config.temporal.taskQueue, 'general');

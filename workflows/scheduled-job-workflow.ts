@@ -8,6 +8,7 @@
  */
 import {
   ApplicationFailure,
+  CancelledFailure,
   CancellationScope,
   isCancellation,
   ParentClosePolicy,
@@ -23,7 +24,7 @@ import type { ScheduledJobInput, ScheduledJobResult } from '../core/domain/sched
 import { SEARCH_ATTRIBUTES } from '../core/domain/temporal';
 import { JOB_WORKFLOW_TYPE } from './signals';
 
-const { createScheduledJob, cancelUnstartedJob } = proxyActivities<Activities>({
+const { createScheduledJob, cancelUnstartedJob, notifyJobFinished } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds', backoffCoefficient: 2 },
 });
@@ -35,13 +36,25 @@ const SCHEDULED_START_TIME = defineSearchAttributeKey('TemporalScheduledStartTim
 export async function scheduledJobWorkflow(input: ScheduledJobInput): Promise<ScheduledJobResult> {
   const nominalTime = nominalFireTime(input);
   const firing = { scheduleId: input.scheduleId, nominalTime };
-  const plan = await createScheduledJob(firing);
+  // Not cancellable: the activity commits its job even if the firing is cancelled meanwhile, and
+  // the firing must then know the job to cancel it.
+  const plan = await CancellationScope.nonCancellable(() => createScheduledJob(firing));
   if (!plan) return { ...firing, jobId: null, outcome: 'schedule_gone' };
   // An earlier firing with the same nominal time (e.g. a backfill over it) created and ran this job.
   if (plan.status !== 'CREATED' && plan.status !== 'QUEUED') return { ...firing, jobId: plan.jobId, outcome: 'already_started' };
+  // Cancelled (overlap policy CANCEL_OTHER) before the job started: the job will never run. It
+  // ends here, without a workflow of its own, so this tells its webhooks.
+  const cancelUnstarted = () =>
+    CancellationScope.nonCancellable(async () => {
+      const reason = 'the firing was cancelled before its job started';
+      if (await cancelUnstartedJob({ workspaceId: plan.workspaceId, jobId: plan.jobId, reason })) {
+        await notifyJobFinished({ workspaceId: plan.workspaceId, jobId: plan.jobId, status: 'CANCELLED' });
+      }
+    });
 
   let child;
   try {
+    if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('the firing was cancelled');
     child = await startChild(JOB_WORKFLOW_TYPE, {
       workflowId: plan.jobId,
       taskQueue: plan.taskQueue,
@@ -64,11 +77,7 @@ export async function scheduledJobWorkflow(input: ScheduledJobInput): Promise<Sc
     });
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) return { ...firing, jobId: plan.jobId, outcome: 'already_started' };
-    // Cancelled (overlap policy CANCEL_OTHER) before the job started: the job will never run.
-    if (isCancellation(error)) {
-      const reason = 'the firing was cancelled before its job started';
-      await CancellationScope.nonCancellable(() => cancelUnstartedJob({ workspaceId: plan.workspaceId, jobId: plan.jobId, reason }));
-    }
+    if (isCancellation(error)) await cancelUnstarted();
     throw error;
   }
   try {

@@ -11,9 +11,12 @@ import { jobMemo, type JobWorkflowInput } from '../../core/domain/job-execution'
 import { SEARCH_ATTRIBUTES, taskQueueName } from '../../core/domain/temporal';
 import { TECHNIQUES } from '../../core/domain/techniques';
 import { errors } from '../../core/errors';
+import { jobFinishedDeliveries } from '../../core/job-finished-deliveries';
+import { startDeliveryWorkflow } from '../../core/webhook-delivery-start';
 import type { Job } from '../../db/models/Job';
 import type { Repositories } from '../../db/repositories';
 import { queueCreatedJob, transitionJob } from '../../db/repositories/job-transitions';
+import type { DeliveryRow } from '../../db/repositories/webhooks';
 import { cancelSignal, JOB_WORKFLOW_TYPE, requeueSignal, type CancelRequest } from '../../workflows/signals';
 
 /** Who is acting, for audit rows and signals. */
@@ -54,7 +57,7 @@ export class JobRunner {
   }
 
   /**
-   * CREATED → CANCELLED at once. QUEUED, RUNNING or RETRYING: the cancel signal (who and why)
+   * CREATED → CANCELLED at once, with its job.finished deliveries. QUEUED, RUNNING or RETRYING: the cancel signal (who and why)
    * and a cancellation request go to the workflow, which cancels the running technique through
    * its heartbeats, mirrors CANCELLED and ends cancelled. A finished job: 409.
    */
@@ -64,7 +67,11 @@ export class JobRunner {
       if (job.status === 'CREATED') {
         const cancelled = await transitionJob(trx, workspaceId, job.id, { to: 'CANCELLED', mode: 'strict', error: `cancelled by ${actor.userId}` }, job);
         await this.audit(trx, workspaceId, job.id, 'job.cancelled', actor, { reason });
-        return { job: cancelled.job, immediate: true };
+        // No workflow tells the webhooks of this end: the deliveries are recorded with it.
+        const webhooks = await this.deps.repos.webhooks.subscribedTo(workspaceId, ['job.finished'], trx);
+        const notice = { workspaceId, job: cancelled.job, status: 'CANCELLED', runNumber: cancelled.job.run_number, webhooks, events: ['job.finished'] as const };
+        const deliveries = await this.deps.repos.webhooks.recordDeliveries(workspaceId, jobFinishedDeliveries(notice), trx);
+        return { job: cancelled.job, immediate: true, deliveries };
       }
       if (!['QUEUED', 'RUNNING', 'RETRYING'].includes(job.status)) {
         throw errors.conflict(`A ${job.status} job cannot be cancelled`, { status: job.status });
@@ -76,13 +83,14 @@ export class JobRunner {
         if (error instanceof WorkflowNotFoundError) throw errors.conflict('The job is finishing; try again in a moment');
         throw unavailable(error);
       }
-      return { job, immediate: false };
+      return { job, immediate: false, deliveries: [] };
     });
     // A schedule's firing starts the workflow of a job it leaves CREATED until a worker runs it:
     // that workflow ends cancelled now. A workflow this misses (Temporal unreachable) still
     // finds the job CANCELLED when it runs, and ends so.
     if (outcome.immediate && outcome.job.schedule_id) await this.cancelWorkflow(outcome.job.id, { by: actor.userId, reason }).catch(() => undefined);
-    return outcome;
+    await this.startDeliveries(workspaceId, outcome.deliveries);
+    return { job: outcome.job, immediate: outcome.immediate };
   }
 
   /** FAILED or DEAD_LETTER → QUEUED in a new run (attempts counted afresh), by signal-with-start. */
@@ -105,6 +113,16 @@ export class JobRunner {
       }
       return outcome.job;
     });
+  }
+
+  /** Starts the workflows of deliveries recorded with a change; one Temporal does not take is marked FAILED (the change stands). */
+  private async startDeliveries(workspaceId: string, deliveries: readonly DeliveryRow[]): Promise<void> {
+    const options = { taskQueue: taskQueueName(this.deps.config.temporal.taskQueue, 'general'), policy: this.deps.config.webhooks };
+    for (const delivery of deliveries) {
+      await startDeliveryWorkflow(this.deps.temporal, delivery, options).catch(() =>
+        this.deps.repos.webhooks.markFailed(workspaceId, delivery.id, 'Temporal did not accept the delivery').catch(() => false),
+      );
+    }
   }
 
   /** Who cancels and why, then the cancellation request: the workflow mirrors CANCELLED and ends cancelled. */

@@ -202,6 +202,30 @@ describe('the job pipeline', function () {
     }
   });
 
+  it('tells a subscribed webhook that a CREATED job was cancelled, signed, though no workflow ran it', async () => {
+    const receiver = await startWebhookReceiver();
+    try {
+      const hook = await cast.admin.call<{ id: string; secret: string }>('POST', `${base()}/webhooks`, { url: receiver.url, events: ['job.finished'] });
+      assert.equal(hook.status, 201, JSON.stringify(hook.body));
+      const job = await createJob('cancelled.example.test', 'dns_lookup');
+      assert.equal((await cast.analyst.call('POST', `${base()}/jobs/${job.id}/cancel`, { reason: 'wrong target' })).status, 200);
+      const [request] = await receiver.waitForRequests(1, 20000);
+      const refusal = verifyWebhookSignature(hook.body.secret, {
+        signature: request!.headers['x-osint-signature'] as string | undefined,
+        timestamp: request!.headers['x-osint-timestamp'] as string | undefined,
+        body: request!.body,
+      });
+      assert.equal(refusal, null);
+      const body = JSON.parse(request!.body) as { event: string; data: { job: { id: string; status: string; last_error: string } } };
+      assert.deepEqual([body.event, body.data.job.id, body.data.job.status], ['job.finished', job.id, 'CANCELLED']);
+      assert.match(body.data.job.last_error, /^cancelled by /);
+      const deliveries = await cast.admin.call<{ items: { status: string; event: string }[] }>('GET', `${base()}/webhooks/${hook.body.id}/deliveries`);
+      assert.deepEqual(deliveries.body.items.map((delivery) => delivery.event), ['job.finished']);
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('answers a second enqueue with the job as it is, and starts no second workflow', async () => {
     const job = await createJob('example.test', 'dns_lookup');
     const [first, second] = await Promise.all([
