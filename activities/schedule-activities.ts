@@ -29,6 +29,60 @@ export interface ScheduleActivityDeps {
 /** Creates createScheduledJob and cancelUnstartedJob. */
 export function createScheduleActivities(deps: ScheduleActivityDeps) {
   const { repos } = deps;
+  const metrics = deps.metrics ?? noopJobMetrics;
+
+  /** The firing's job, created or found, in one transaction; `noteTechnique` learns the schedule's technique first. */
+  function createJob(request: ScheduledJobRequest, noteTechnique: (technique: string) => void): Promise<{ plan: ScheduledJobPlan; created: boolean } | null> {
+    return deps.knex.transaction(async (trx) => {
+      const schedule = await repos.schedules.findForFiring(request.scheduleId, trx);
+      const target = schedule && (await repos.targets.find(schedule.workspace_id, schedule.target_id, trx));
+      if (!schedule || !target) {
+        deps.logger.info({ schedule_id: request.scheduleId, nominal_time: request.nominalTime }, 'schedule gone; the firing creates no job');
+        return null;
+      }
+      const workspaceId = schedule.workspace_id;
+      noteTechnique(schedule.technique);
+      const key = idempotencyKey({
+        workspaceId,
+        targetId: schedule.target_id,
+        technique: schedule.technique,
+        params: schedule.params,
+        schedule: { id: schedule.id, nominalTime: request.nominalTime },
+      });
+      const inserted = await repos.jobs.insertIfAbsent(
+        workspaceId,
+        { target_id: schedule.target_id, technique: schedule.technique, params: schedule.params, idempotency_key: key, created_by: null, schedule_id: schedule.id },
+        trx,
+      );
+      const { job } = inserted;
+      if (inserted.created) {
+        await repos.auditLogs.record(
+          workspaceId,
+          {
+            action: 'job.created',
+            entity_type: 'job',
+            entity_id: job.id,
+            actor_id: null,
+            details: { target_id: schedule.target_id, technique: schedule.technique, schedule_id: schedule.id, nominal_time: request.nominalTime },
+          },
+          trx,
+        );
+      }
+      const plan: ScheduledJobPlan = {
+        jobId: job.id,
+        workspaceId,
+        targetId: job.target_id,
+        targetValue: target.value,
+        technique: job.technique,
+        runNumber: job.run_number,
+        status: job.status,
+        taskQueue: taskQueueName(deps.config.temporal.taskQueue, TECHNIQUES[job.technique].queueClass),
+        policy: deps.config.jobs[job.technique],
+      };
+      return { plan, created: inserted.created };
+    });
+  }
+
   return {
     /**
      * Creates the firing's job in CREATED, or returns the job an earlier attempt of the same
@@ -36,54 +90,18 @@ export function createScheduleActivities(deps: ScheduleActivityDeps) {
      * firing never creates two jobs. Null when the schedule (or its target) was deleted meanwhile.
      */
     async createScheduledJob(request: ScheduledJobRequest): Promise<ScheduledJobPlan | null> {
-      return deps.knex.transaction(async (trx) => {
-        const schedule = await repos.schedules.findForFiring(request.scheduleId, trx);
-        const target = schedule && (await repos.targets.find(schedule.workspace_id, schedule.target_id, trx));
-        if (!schedule || !target) {
-          deps.logger.info({ schedule_id: request.scheduleId, nominal_time: request.nominalTime }, 'schedule gone; the firing creates no job');
-          return null;
-        }
-        const workspaceId = schedule.workspace_id;
-        const key = idempotencyKey({
-          workspaceId,
-          targetId: schedule.target_id,
-          technique: schedule.technique,
-          params: schedule.params,
-          schedule: { id: schedule.id, nominalTime: request.nominalTime },
-        });
-        const inserted = await repos.jobs.insertIfAbsent(
-          workspaceId,
-          { target_id: schedule.target_id, technique: schedule.technique, params: schedule.params, idempotency_key: key, created_by: null, schedule_id: schedule.id },
-          trx,
-        );
-        const { job } = inserted;
-        (deps.metrics ?? noopJobMetrics).scheduleFired(schedule.technique, inserted.created ? 'created' : 'duplicate');
-        if (inserted.created) {
-          await repos.auditLogs.record(
-            workspaceId,
-            {
-              action: 'job.created',
-              entity_type: 'job',
-              entity_id: job.id,
-              actor_id: null,
-              details: { target_id: schedule.target_id, technique: schedule.technique, schedule_id: schedule.id, nominal_time: request.nominalTime },
-            },
-            trx,
-          );
-        }
-        return {
-          jobId: job.id,
-          workspaceId,
-          targetId: job.target_id,
-          targetValue: target.value,
-          technique: job.technique,
-          runNumber: job.run_number,
-          status: job.status,
-          taskQueue: taskQueueName(deps.config.temporal.taskQueue, TECHNIQUES[job.technique].queueClass),
-          policy: deps.config.jobs[job.technique],
-        };
-      });
+      let technique = 'unknown';
+      try {
+        const outcome = await createJob(request, (code) => (technique = code));
+        if (outcome) metrics.scheduleFired(technique, outcome.created ? 'created' : 'duplicate');
+        return outcome?.plan ?? null;
+      } catch (error) {
+        // Counted per failed attempt: the firing retries, and the alert on failures sees each.
+        metrics.scheduleFired(technique, 'failed');
+        throw error;
+      }
     },
+
 
     /**
      * Cancels a firing's job that was never started (the firing was cancelled first); a job

@@ -157,7 +157,8 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
         log.info({ status_code: statusCode }, 'webhook delivered');
         return { status: 'DELIVERED', statusCode };
       }
-      (deps.metrics ?? noopJobMetrics).webhookDelivery('retrying');
+      // An attempt that ends the delivery counts once, as failed, when its workflow gives up.
+      if (!failure.permanent && attempt < policy.maxAttempts) (deps.metrics ?? noopJobMetrics).webhookDelivery('retrying');
       log.warn({ status_code: statusCode, err: failure.message, permanent: failure.permanent }, 'webhook attempt failed');
       throw failure.permanent
         ? ApplicationFailure.nonRetryable(failure.message, WEBHOOK_PERMANENT_ERROR)
@@ -168,8 +169,8 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
     async failWebhookDelivery(input: { deliveryId: string; error: string }): Promise<void> {
       const found = await repos.webhooks.findDeliveryForWorker(input.deliveryId);
       if (!found) return;
-      await repos.webhooks.markFailed(found.webhook.workspace_id, found.delivery.id, input.error);
-      (deps.metrics ?? noopJobMetrics).webhookDelivery('failed');
+      // A retry of this activity finds it FAILED already, and counts nothing more.
+      if (await repos.webhooks.markFailed(found.webhook.workspace_id, found.delivery.id, input.error)) (deps.metrics ?? noopJobMetrics).webhookDelivery('failed');
     },
   };
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createScheduleActivities } from '../../../activities/schedule-activities';
+import { noopJobMetrics } from '../../../core/job-metrics';
 import { idempotencyKey } from '../../../core/hashing';
 import { createLogger } from '../../../core/logger';
 import { createRepositories } from '../../../db/repositories';
@@ -95,6 +96,20 @@ describe('schedule firings', function () {
     await sleep(quietMs);
     return [before, (await jobsOf(scheduleId)).length];
   }
+
+  it('counts each firing as created, duplicate or failed, with the technique when the schedule names one', async () => {
+    const schedule = await createSchedule({ interval_seconds: 3600, paused: true });
+    const fired: string[] = [];
+    const metrics = { ...noopJobMetrics, scheduleFired: (technique: string, outcome: string) => void fired.push(`${technique} ${outcome}`) };
+    const activities = createScheduleActivities({ config: clients.config, knex: clients.knex, repos: createRepositories(clients.knex), logger: createLogger({ name: 'test', level: 'silent' }), metrics });
+    const firing = { scheduleId: schedule.id, nominalTime: '2026-02-01T00:00:00.000Z' };
+    await activities.createScheduledJob(firing);
+    await activities.createScheduledJob(firing);
+    // A database that refuses the firing (here, a schedule id that is not a UUID) fails it before any schedule is read.
+    await assert.rejects(activities.createScheduledJob({ ...firing, scheduleId: 'not-a-uuid' }));
+    assert.deepEqual(fired, ['dns_lookup created', 'dns_lookup duplicate', 'unknown failed']);
+    await clients.knex('jobs').where({ schedule_id: schedule.id }).update({ status: 'CANCELLED' });
+  });
 
   it('creates one job per firing, whatever the firing activity is retried or run again with the same nominal time', async () => {
     const schedule = await createSchedule({ interval_seconds: 3600, paused: true });

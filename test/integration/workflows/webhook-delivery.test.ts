@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createWebhookActivities } from '../../../activities/webhook-activities';
+import { noopJobMetrics } from '../../../core/job-metrics';
 import { taskQueueName } from '../../../core/domain/temporal';
 import type { JobFinishedNotice } from '../../../core/domain/webhooks';
 import { createLogger } from '../../../core/logger';
@@ -35,16 +36,26 @@ type Delivery = {
 interface DeliveryWorker {
   readonly worker: TestWorker;
   readonly taskQueue: string;
+  /** The delivery outcomes the worker counted, in order (osint_webhook_deliveries_total). */
+  readonly outcomes: string[];
   notify(notice: JobFinishedNotice): Promise<{ events: string[]; deliveries: number }>;
 }
 
 async function startDeliveryWorker(clients: TestClients): Promise<DeliveryWorker> {
   const taskQueue = taskQueueName(clients.config.temporal.taskQueue, 'general');
-  const deps = { config: clients.config, knex: clients.knex, repos: createRepositories(clients.knex), logger: createLogger({ name: 'worker', level: 'silent' }) };
+  const outcomes: string[] = [];
+  const metrics = { ...noopJobMetrics, webhookDelivery: (outcome: string) => void outcomes.push(outcome) };
+  const deps = { config: clients.config, knex: clients.knex, repos: createRepositories(clients.knex), logger: createLogger({ name: 'worker', level: 'silent' }), metrics };
   // The worker's activities use the client the worker gives them (Context.current().client).
   const worker = await createTestWorker(createWebhookActivities({ ...deps, webhookTaskQueue: taskQueue }), { taskQueue });
   const { notifyJobFinished } = createWebhookActivities({ ...deps, temporal: worker.client, webhookTaskQueue: taskQueue });
-  return { worker, taskQueue, notify: notifyJobFinished };
+  return { worker, taskQueue, outcomes, notify: notifyJobFinished };
+}
+
+/** The outcomes counted once `count` of them are in (they follow the row's last write by a moment). */
+async function countedOutcomes(worker: DeliveryWorker, count: number): Promise<string[]> {
+  for (let tries = 0; worker.outcomes.length < count && tries < 100; tries += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+  return worker.outcomes.splice(0);
 }
 
 describe('webhook delivery (real dev server, real activities)', function () {
@@ -156,6 +167,7 @@ describe('webhook delivery (real dev server, real activities)', function () {
 
   it('retries with backoff after the receiver answers 500 twice, signing every attempt, and records each attempt', async () => {
     receiver.script.push(500, 500);
+    delivery.outcomes.length = 0;
     const webhook = await createWebhook(['job.finished']);
     const jobId = await finishedJob('FAILED');
     await delivery.notify({ workspaceId: cast.workspaceId, jobId, status: 'FAILED' });
@@ -170,6 +182,7 @@ describe('webhook delivery (real dev server, real activities)', function () {
     assert.equal(recorded!.attempts, 3);
     assert.deepEqual(recorded!.attempt_log.map((attempt) => attempt.status_code), [500, 500, 200]);
     assert.match(recorded!.attempt_log[0]!.error ?? '', /HTTP 500/);
+    assert.deepEqual(await countedOutcomes(delivery, 3), ['retrying', 'retrying', 'delivered']);
   });
 
   it('refuses to deliver to a private address when the guard is on, and contacts nothing', async () => {
@@ -226,6 +239,7 @@ describe('webhook delivery (real dev server, real activities)', function () {
 
   it('never blocks the job on a receiver that is down: notify returns at once, the delivery fails after its attempts', async () => {
     const webhook = await createWebhook(['job.finished']);
+    delivery.outcomes.length = 0;
     await receiver.close();
     const jobId = await finishedJob('SUCCEEDED');
     const started = Date.now();
@@ -237,15 +251,20 @@ describe('webhook delivery (real dev server, real activities)', function () {
     assert.match(recorded!.last_error ?? '', /ECONNREFUSED/);
     const job = await clients.knex('jobs').where({ id: jobId }).first('status');
     assert.equal(job.status, 'SUCCEEDED');
+    // Every attempt but the last counts as retrying; the delivery given up counts once as failed.
+    const { maxAttempts } = clients.config.webhooks;
+    assert.deepEqual(await countedOutcomes(delivery, maxAttempts), [...Array<string>(maxAttempts - 1).fill('retrying'), 'failed']);
   });
 
   it('gives up at once on an answer retrying cannot fix (410)', async () => {
     receiver.otherwise = 410;
+    delivery.outcomes.length = 0;
     const webhook = await createWebhook(['job.finished']);
     await delivery.notify({ workspaceId: cast.workspaceId, jobId: await finishedJob('CANCELLED'), status: 'CANCELLED' });
     const [recorded] = await settled(webhook.id);
     assert.deepEqual([recorded!.status, recorded!.attempts, recorded!.response_status], ['FAILED', 1, 410]);
     assert.equal(receiver.requests.length, 1);
+    assert.deepEqual(await countedOutcomes(delivery, 1), ['failed'], 'a permanent failure counts once, as failed');
   });
 
   it('sends job.dead_lettered and job.finished only to the webhooks that want them', async () => {
