@@ -23,7 +23,9 @@ async function main(): Promise<void> {
   const settings = loadStackSettings(env);
   const withPrometheus = commandExists('prometheus');
   const services = [...CORE_SERVICES, ...(withPrometheus ? OPTIONAL_SERVICES : [])];
-  const stack = await ensureStack({ settings, profile: 'dev', services, sinkFor: consoleSink, log: say });
+  // Every child in a process group of its own: Ctrl-C reaches only this process, which stops the
+  // API and the worker first, then the servers they were still using.
+  const stack = await ensureStack({ settings, profile: 'dev', services, sinkFor: consoleSink, log: say, detached: true });
 
   const knex = createKnex(config.database);
   const applied = await migrateToLatest(knex).finally(() => knex.destroy());
@@ -32,8 +34,8 @@ async function main(): Promise<void> {
   const pretty = prettyFactory({ colorize: process.stdout.isTTY, singleLine: true, ignore: 'pid,hostname,name' });
   const processSink = { kind: 'console' as const, format: (line: string) => (line.startsWith('{') ? pretty(line).trimEnd() : line) };
   const apps: ManagedProcess[] = [
-    startProcess('api', TSX, [path.join(ROOT, 'api/server.ts')], { env, sink: processSink }),
-    startProcess('worker', TSX, [path.join(ROOT, 'worker/index.ts')], { env, sink: processSink }),
+    startProcess('api', TSX, [path.join(ROOT, 'api/server.ts')], { env, sink: processSink, detached: true }),
+    startProcess('worker', TSX, [path.join(ROOT, 'worker/index.ts')], { env, sink: processSink, detached: true }),
   ];
   const apiUrl = `http://${config.api.host}:${config.api.port}`;
   await waitUntil('api', () => fetch(`${apiUrl}/healthz`).then((response) => response.ok), {
@@ -64,6 +66,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('Ctrl-C'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  // The terminal closed: the children, in groups of their own, would otherwise run on.
+  process.on('SIGHUP', () => void stop('the terminal closed'));
   for (const app of apps) {
     void app.exited.then((code) => void stop(`${app.name} exited with ${code}`));
   }

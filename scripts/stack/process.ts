@@ -13,21 +13,36 @@ export interface ManagedProcess {
   readonly child: ChildProcess;
   /** Resolves with the exit code (or signal) once the process has ended. */
   readonly exited: Promise<number | string>;
-  /** Sends `signal` (SIGTERM by default), then SIGKILL after `graceMs`. */
+  /** Sends `signal` (the process's stop signal by default), then SIGKILL after `graceMs`. */
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
 }
 
+/** How a process is started besides its command. */
+export interface ProcessOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  readonly sink: OutputSink;
+  /**
+   * In a process group of its own, so a Ctrl-C in the terminal reaches only the process that
+   * started it, which then stops its children in order (the API and worker before the servers).
+   */
+  readonly detached?: boolean;
+  /** What stop() sends unless told otherwise; SIGTERM by default. */
+  readonly stopSignal?: NodeJS.Signals;
+  /** The user and group to run as (a root parent only). */
+  readonly uid?: number;
+  readonly gid?: number;
+}
+
 /** Starts `command` with its output routed to `sink`. */
-export function startProcess(
-  name: string,
-  command: string,
-  args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string; sink: OutputSink },
-): ManagedProcess {
+export function startProcess(name: string, command: string, args: readonly string[], options: ProcessOptions): ManagedProcess {
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
+    ...(options.uid !== undefined && { uid: options.uid }),
+    ...(options.gid !== undefined && { gid: options.gid }),
   });
   routeOutput(name, child, options.sink);
   const exited = new Promise<number | string>((resolve) => {
@@ -38,7 +53,7 @@ export function startProcess(
     name,
     child,
     exited,
-    async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 15000) {
+    async stop(signal: NodeJS.Signals = options.stopSignal ?? 'SIGTERM', graceMs = 15000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill(signal);
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);

@@ -34,6 +34,8 @@ export interface EnsureStackOptions {
   /** Where each started service writes its output; defaults to a log file per service. */
   readonly sinkFor?: (service: string) => OutputSink;
   readonly log?: (message: string) => void;
+  /** Start each service in a process group of its own, for a caller that stops them itself on Ctrl-C. */
+  readonly detached?: boolean;
 }
 
 /** Starts or reuses every service, then prepares each; on failure stops what it started. */
@@ -68,7 +70,7 @@ export async function ensureStack(options: EnsureStackOptions): Promise<RunningS
         const dir = path.join(root, service.name);
         fs.mkdirSync(dir, { recursive: true });
         log(`${service.name}: starting on ${service.address(settings)}`);
-        started.push(await service.start({ settings, profile, dir, sink: sinkFor(service.name) }));
+        started.push(await service.start({ settings, profile, dir, sink: sinkFor(service.name), detached: options.detached }));
       }
       await service.prepare?.(settings);
     }),

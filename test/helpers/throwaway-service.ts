@@ -51,7 +51,7 @@ export async function startThrowaway(
   return {
     env,
     async stop() {
-      await proc?.stop('SIGTERM', 10000);
+      await proc?.stop(undefined, 10000);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

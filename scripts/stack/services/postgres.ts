@@ -15,7 +15,7 @@ export const postgres: ServiceDefinition = {
   address: (settings) => `${settings.postgres.host}:${settings.postgres.port}`,
   isUp: (settings) => isPortOpen(settings.postgres.host, settings.postgres.port),
 
-  async start({ settings, profile, dir, sink }: StartContext) {
+  async start({ settings, profile, dir, sink, detached }: StartContext) {
     const bin = findPostgresBin();
     const dataDir = path.join(dir, 'data');
     if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) initCluster(bin, dir, dataDir, settings);
@@ -31,7 +31,10 @@ export const postgres: ServiceDefinition = {
     ];
     // Tests throw their data away, so durability is traded for speed there.
     if (profile === 'test') args.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
-    const proc = startProcess('postgres', ...asClusterOwner(path.join(bin, 'postgres'), args), { sink });
+    // Run as the cluster's owner directly (no runuser in between, which would turn any signal
+    // into SIGTERM and then SIGKILL), and stopped with SIGINT: a fast shutdown, which ends the
+    // sessions still open instead of waiting for them.
+    const proc = startProcess('postgres', path.join(bin, 'postgres'), args, { sink, detached, stopSignal: 'SIGINT', ...clusterOwnerIds() });
     await waitUntil('postgres', () => canQuery(settings, 'postgres'), { timeoutMs: 30000, process: proc });
     return proc;
   },
@@ -74,6 +77,13 @@ function initCluster(bin: string, dir: string, dataDir: string, settings: StackS
   } finally {
     fs.rmSync(passwordFile, { force: true });
   }
+}
+
+/** As root, the uid and gid of the cluster's owner, to run the server as. */
+function clusterOwnerIds(): { uid?: number; gid?: number } {
+  if (!isRoot()) return {};
+  const id = (flag: string) => Number(execFileSync('id', [flag, SYSTEM_USER], { encoding: 'utf8' }).trim());
+  return { uid: id('-u'), gid: id('-g') };
 }
 
 function asClusterOwner(command: string, args: string[]): [string, string[]] {

@@ -46,7 +46,7 @@ export const prometheus: ServiceDefinition = {
   address: (settings) => `127.0.0.1:${settings.prometheus.port}`,
   isUp: (settings) => isPortOpen('127.0.0.1', settings.prometheus.port),
 
-  async start({ settings, dir, sink }: StartContext) {
+  async start({ settings, dir, sink, detached }: StartContext) {
     // JSON is YAML: the rendered file needs no YAML writer.
     const configFile = path.join(dir, 'prometheus.yml');
     fs.writeFileSync(configFile, renderLocalConfig(settings));
@@ -56,7 +56,7 @@ export const prometheus: ServiceDefinition = {
       `--web.listen-address=127.0.0.1:${settings.prometheus.port}`,
       '--log.level=warn',
     ];
-    const proc = startProcess('prometheus', 'prometheus', args, { sink });
+    const proc = startProcess('prometheus', 'prometheus', args, { sink, detached });
     await waitUntil('prometheus', () => prometheusReady(settings), { timeoutMs: 20000, process: proc });
     return proc;
   },

@@ -8,7 +8,7 @@ export const redis: ServiceDefinition = {
   address: (settings) => `${settings.redis.host}:${settings.redis.port}`,
   isUp: (settings) => isPortOpen(settings.redis.host, settings.redis.port),
 
-  async start({ settings, profile, dir, sink }: StartContext) {
+  async start({ settings, profile, dir, sink, detached }: StartContext) {
     const args = [
       '--port', String(settings.redis.port),
       '--bind', settings.redis.host,
@@ -17,7 +17,7 @@ export const redis: ServiceDefinition = {
       // Rate-limit counters and caches are worth keeping across restarts of `npm start` only.
       '--appendonly', profile === 'dev' ? 'yes' : 'no',
     ];
-    const proc = startProcess('redis', 'redis-server', args, { sink });
+    const proc = startProcess('redis', 'redis-server', args, { sink, detached });
     await waitUntil('redis', () => ping(settings.redis.host, settings.redis.port), { timeoutMs: 15000, process: proc });
     return proc;
   },

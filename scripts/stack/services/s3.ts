@@ -11,7 +11,7 @@ export const s3: ServiceDefinition = {
   address: (settings) => `${settings.s3.host}:${settings.s3.port}`,
   isUp: (settings) => isPortOpen(settings.s3.host, settings.s3.port),
 
-  async start({ settings, dir, sink }: StartContext) {
+  async start({ settings, dir, sink, detached }: StartContext) {
     const root = path.join(dir, 'objects');
     fs.mkdirSync(root, { recursive: true });
     // Credentials go through the environment, not argv, so they never show in `ps`.
@@ -22,7 +22,7 @@ export const s3: ServiceDefinition = {
     };
     const binary = path.join(settings.toolsBin, 'versitygw');
     const args = ['--port', `${settings.s3.host}:${settings.s3.port}`, '--quiet', 'posix', root];
-    const proc = startProcess('s3', binary, args, { env, sink });
+    const proc = startProcess('s3', binary, args, { env, sink, detached });
     await waitUntil('s3', () => isPortOpen(settings.s3.host, settings.s3.port), { timeoutMs: 15000, process: proc });
     return proc;
   },

@@ -12,6 +12,8 @@ export interface StartContext {
   /** The folder under which this service keeps its files. */
   readonly dir: string;
   readonly sink: OutputSink;
+  /** Start it in a process group of its own (see ProcessOptions.detached). */
+  readonly detached?: boolean;
 }
 
 /** A component of the local stack. */

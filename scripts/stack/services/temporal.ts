@@ -20,7 +20,7 @@ export const temporal: ServiceDefinition = {
   address: (settings) => `${settings.temporal.host}:${settings.temporal.port}`,
   isUp: (settings) => isPortOpen(settings.temporal.host, settings.temporal.port),
 
-  async start({ settings, profile, dir, sink }: StartContext) {
+  async start({ settings, profile, dir, sink, detached }: StartContext) {
     const { host, port, uiPort, namespace } = settings.temporal;
     const args = [
       'server', 'start-dev',
@@ -43,7 +43,7 @@ export const temporal: ServiceDefinition = {
       if (settings.temporal.metricsPort) args.push('--metrics-port', String(settings.temporal.metricsPort));
     }
     const env = { ...process.env, TEMPORAL_VERSION_CHECK_DISABLED: '1' };
-    const proc = startProcess('temporal', path.join(settings.toolsBin, 'temporal'), args, { env, sink });
+    const proc = startProcess('temporal', path.join(settings.toolsBin, 'temporal'), args, { env, sink, detached });
     await waitUntil('temporal', () => isPortOpen(host, port), { timeoutMs: 60000, process: proc });
     return proc;
   },
