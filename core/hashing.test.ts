@@ -28,6 +28,15 @@ describe('idempotencyKey', () => {
     assert.notEqual(first, idempotencyKey(base));
     assert.notEqual(first, second);
   });
+
+  it("keys a firing by its schedule and nominal time alone, whatever the schedule's technique and params", () => {
+    const firing = { id: 's', nominalTime: '2026-01-01T00:00:00Z' };
+    assert.equal(
+      idempotencyKey({ ...base, schedule: firing }),
+      idempotencyKey({ ...base, technique: 'port_scan', params: { ports: [22] }, schedule: firing }),
+    );
+    assert.notEqual(idempotencyKey({ ...base, schedule: firing }), idempotencyKey({ ...base, workspaceId: 'other', schedule: firing }));
+  });
 });
 
 describe('findingFingerprint', () => {

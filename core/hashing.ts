@@ -36,8 +36,9 @@ function sortKeys(value: unknown): unknown {
 export const IDEMPOTENCY_VERSION = 'v1';
 
 /**
- * The idempotency key of a job. Jobs fired by a schedule add the schedule id and the nominal
- * fire time, so one firing can never create two jobs while two firings never collide.
+ * The idempotency key of a job. A job fired by a schedule is keyed by the schedule and the
+ * nominal fire time alone, so one firing can never create two jobs (not even when the schedule's
+ * technique or params change between two attempts of the firing), while two firings never collide.
  */
 export function idempotencyKey(input: {
   workspaceId: string;
@@ -46,10 +47,8 @@ export function idempotencyKey(input: {
   params: unknown;
   schedule?: { id: string; nominalTime: string };
 }): string {
-  const scheduled = input.schedule ? `${input.schedule.id}${input.schedule.nominalTime}` : '';
-  return sha256Hex(
-    `${input.workspaceId}${input.targetId}${input.technique}${canonicalJson(input.params)}${scheduled}${IDEMPOTENCY_VERSION}`,
-  );
+  if (input.schedule) return sha256Hex(`${input.workspaceId}schedule:${input.schedule.id}${input.schedule.nominalTime}${IDEMPOTENCY_VERSION}`);
+  return sha256Hex(`${input.workspaceId}${input.targetId}${input.technique}${canonicalJson(input.params)}${IDEMPOTENCY_VERSION}`);
 }
 
 /** The fingerprint of a finding; `stableData` is canonicalized first. */
