@@ -45,6 +45,8 @@ interface SeenRow {
   subject: string;
   fingerprint: string;
   data_hash: string;
+  /** What kind of fact it is within its type and subject: a DNS record's type (A, MX, TXT…). */
+  kind: string;
 }
 
 type Seen = Omit<SeenRow, 'job_id'>;
@@ -85,7 +87,15 @@ export class FindingDiffRepository {
       .where((query) => {
         for (const side of sides) query.orWhere({ 'jf.job_id': side.jobId, 'jf.run_number': side.runNumber });
       })
-      .select('jf.job_id', 'f.id as finding_id', 'f.finding_type', 'f.subject', 'f.fingerprint', this.db.raw("encode(jf.data_hash, 'hex') AS data_hash"))) as SeenRow[];
+      .select(
+        'jf.job_id',
+        'f.id as finding_id',
+        'f.finding_type',
+        'f.subject',
+        'f.fingerprint',
+        this.db.raw("encode(jf.data_hash, 'hex') AS data_hash"),
+        this.db.raw("coalesce(f.data->>'record_type', '') AS kind"),
+      )) as SeenRow[];
 
     const now = new Map<string, Seen>();
     const before = new Map<string, Seen>();
@@ -138,9 +148,13 @@ export class FindingDiffRepository {
   }
 }
 
-/** Pairs the one finding that came with the one that went under the same type and subject. */
+/**
+ * Pairs the one finding that came with the one that went under the same type, subject and kind:
+ * a name's only A record that changed address is changed, while an MX record that went and a
+ * TXT record that came are one gone and one new.
+ */
 function pairBySubject(added: Seen[], removed: Seen[]): { added: Seen[]; removed: Seen[]; pairs: [Seen, Seen][] } {
-  const key = (seen: Seen) => `${seen.finding_type}\u0000${seen.subject}`;
+  const key = (seen: Seen) => `${seen.finding_type}\u0000${seen.subject}\u0000${seen.kind}`;
   const group = (items: Seen[]) => {
     const groups = new Map<string, Seen[]>();
     for (const item of items) {

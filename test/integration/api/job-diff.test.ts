@@ -155,6 +155,17 @@ describe('job diffs', function () {
     assert.notEqual(diff.changed[0]!.before.fingerprint, diff.changed[0]!.after.fingerprint);
   });
 
+  it("pairs only records of the same type: a name's MX that went and its TXT that came are gone and new, its changed A is changed", async () => {
+    const target = await insertTarget(knex(), cast.workspaceId, { value: 'example.test' });
+    const dns = (type: string, value: string) => ({ subject: 'example.test', finding_type: 'dns_record', data: { record_type: type, value }, stable_data: { record_type: type, value } });
+    await seenBy(target, new Date(Date.now() - 60000), [dns('MX', '10 mail.example.test'), dns('A', '127.0.0.1')]);
+    const later = await seenBy(target, new Date(), [dns('TXT', 'v=spf1 -all'), dns('A', '127.0.0.2')]);
+    const diff = (await cast.viewer.call<Diff>('GET', `${base()}/jobs/${later}/diff`)).body;
+    assert.deepEqual(diff.counts, { new: 1, gone: 1, changed: 1, unchanged: 0 });
+    assert.deepEqual([diff.new[0]!.data.record_type, diff.gone[0]!.data.record_type], ['TXT', 'MX']);
+    assert.deepEqual([diff.changed[0]!.before.data.value, diff.changed[0]!.after.data.value], ['127.0.0.1', '127.0.0.2']);
+  });
+
   it('compares with the previous SUCCEEDED job only: failed jobs, other techniques and other targets are skipped', async () => {
     const target = await insertTarget(knex(), cast.workspaceId);
     const other = await insertTarget(knex(), cast.workspaceId);
