@@ -28,6 +28,7 @@ const zone: ZoneRecord[] = [
   { name: 'example.test', type: 'TXT', ttl: 60, data: ['v=spf1 ', '-all'] },
   { name: 'example.test', type: 'CAA', ttl: 30, data: { flags: 0, tag: 'issue', value: 'ca.example.test' } },
   { name: 'www.example.test', type: 'CNAME', ttl: 45, data: 'example.test' },
+  { name: 'chain.example.test', type: 'CNAME', ttl: 45, data: 'www.example.test' },
   { name: 'empty.example.test', type: 'TXT', data: 'only text here' },
   ...['a', 'b', 'c'].map((letter): ZoneRecord => ({ name: 'big.example.test', type: 'TXT', data: letter.repeat(200) })),
 ];
@@ -130,6 +131,19 @@ describe('dns_lookup against the DNS fixture', () => {
     assert.deepEqual(values(result, 'A').sort(), ['192.0.2.10', '192.0.2.11']);
     assert.equal(result.findings.find((finding) => finding.data.record_type === 'A')?.data.owner, 'example.test');
     assert.equal(result.findings.find((finding) => finding.data.record_type === 'A')?.subject, 'www.example.test');
+  });
+
+  it('reports each CNAME of a chain under its own owner, never a name aliased to the end of the chain', async () => {
+    const server = await serve();
+    const result = await dnsLookup(domain('chain.example.test'), { record_types: ['A', 'CNAME'] }, createTechniqueContext({ dnsServers: [server.address] }));
+
+    const aliases = result.findings.filter((finding) => finding.data.record_type === 'CNAME').map((finding) => `${finding.subject} → ${String(finding.data.value)}`);
+    assert.deepEqual(aliases.sort(), ['chain.example.test → www.example.test', 'www.example.test → example.test']);
+    // The addresses are what the queried name resolves to.
+    assert.deepEqual(
+      result.findings.filter((finding) => finding.data.record_type === 'A').map((finding) => finding.subject),
+      ['chain.example.test', 'chain.example.test'],
+    );
   });
 
   it('reports NXDOMAIN as a result without findings', async () => {

@@ -90,7 +90,9 @@ export const dnsLookup: Technique<DnsLookupParams> = async (target, params, cont
 
   const findings: TechniqueFinding[] = [...records.values()].map((record) => ({
     finding_type: 'dns_record',
-    subject: name,
+    // A CNAME is a fact about its owner (in a chain a → b → c, "b is an alias of c"); every other
+    // record is what the queried name resolves to, whatever aliases led there.
+    subject: record.record_type === 'CNAME' ? record.owner : name,
     data: record,
     stable_data: { record_type: record.record_type, value: record.value },
   }));
