@@ -47,6 +47,14 @@ describe('the port-scan scheduler', () => {
     assert.equal(stats.started, 1000);
   });
 
+  it('never exceeds a concurrency below its floor, even while backing off from running out of descriptors', async () => {
+    const { factory, stats } = fakeConnector((port, attempt) => (port <= 4 && attempt === 1 ? 'retry' : 'closed'));
+    const report = await scanPorts({ address: '127.0.0.1', ports: ports(40), concurrency: 2, timeoutMs: 1000, signal: signal(), connector: factory });
+
+    assert.equal(report.closed, 40);
+    assert.equal(stats.maxInFlight, 2);
+  });
+
   it('calls a port that does not answer within the timeout filtered', async () => {
     const { factory, stats } = fakeConnector((port) => (port === 3 ? 'hang' : 'closed'));
     const started = Date.now();

@@ -62,7 +62,8 @@ export function scanPorts(options: ScanOptions): Promise<ScanReport> {
   let next = 0;
   let done = 0;
   let active = 0;
-  let limit = Math.max(1, Math.floor(options.concurrency));
+  const requested = Math.max(1, Math.floor(options.concurrency));
+  let limit = requested;
   let launching = false;
   let finished = false;
 
@@ -79,7 +80,8 @@ export function scanPorts(options: ScanOptions): Promise<ScanReport> {
         if (attempts <= MAX_RETRIES) {
           retryQueue.push(entry.port);
           // Out of descriptors or ports: fewer at once, and a pause before trying again.
-          limit = Math.max(MIN_CONCURRENCY, Math.min(limit, active));
+          // Never above what was asked for, even when that is below the floor.
+          limit = Math.min(requested, Math.max(MIN_CONCURRENCY, Math.min(limit, active)));
           setTimeout(launch, RETRY_DELAY_MS * attempts);
           return;
         }
@@ -93,7 +95,7 @@ export function scanPorts(options: ScanOptions): Promise<ScanReport> {
         counts.filtered += 1;
       }
       done += 1;
-      if (limit < options.concurrency && retryQueue.length === 0 && (done & 63) === 0) limit += 1;
+      if (limit < requested && retryQueue.length === 0 && (done & 63) === 0) limit += 1;
       if (done === total) complete();
       else launch();
     };
