@@ -188,8 +188,14 @@ grouped AS MATERIALIZED (
   GROUP BY GROUPING SETS ((finding_type), (technique), (target_id), ())
 ),
 days AS (
-  SELECT CAST(d AS timestamp) AS day
-  FROM generate_series(CAST(now() AT TIME ZONE 'UTC' AS date) - (CAST(:days AS int) - 1), CAST(now() AT TIME ZONE 'UTC' AS date), interval '1 day') AS d
+  -- UTC days as timestamps without time zone: a series of timestamptz would step in the
+  -- session's time zone, where a daylight-saving change at midnight shifts every later day.
+  SELECT d AS day
+  FROM generate_series(
+    CAST(CAST(now() AT TIME ZONE 'UTC' AS date) - (CAST(:days AS int) - 1) AS timestamp),
+    CAST(CAST(now() AT TIME ZONE 'UTC' AS date) AS timestamp),
+    interval '1 day'
+  ) AS d
 ),
 per_day AS (
   SELECT date_trunc('day', f.first_seen_at AT TIME ZONE 'UTC') AS day, count(*)::int AS count

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findingFingerprint } from '../../../core/hashing';
+import { createKnex } from '../../../db/knex';
 import { FindingsRepository } from '../../../db/repositories/findings';
 import { startTestApi, type TestApi } from '../../helpers/api';
 import { callAs, createWorkspaceCast, type WorkspaceCast } from '../../helpers/actors';
@@ -430,6 +431,25 @@ describe('findings', function () {
       const week = await cast.viewer.call<Stats>('GET', `${base()}/findings/stats?days=7`);
       assert.equal(week.body.new_per_day.length, 7);
       assert.equal(week.body.new_per_day[0]!.date, new Date(Date.now() - 6 * DAY).toISOString().slice(0, 10));
+    });
+
+    it('counts new findings per UTC day whatever the database session time zone, across a daylight-saving change at midnight', async () => {
+      await seedFindings();
+      await setFindingTimes(knex(), await findingIdBySubject(knex(), cast.workspaceId, 'mail.example.com'), { first_seen_at: new Date(Date.now() - DAY) });
+      // Chile moves its clocks at midnight, and a year always holds one such change.
+      const url = new URL(clients().config.database.url);
+      url.searchParams.set('options', '-c timezone=America/Santiago');
+      const chile = createKnex({ ...clients().config.database, url: url.toString(), poolMax: 1 });
+      try {
+        const stats = await new FindingsRepository(chile).stats(cast.workspaceId, 365);
+        const yesterday = new Date(Date.now() - DAY).toISOString().slice(0, 10);
+        assert.equal(stats.new_per_day.length, 365);
+        assert.equal(stats.new_per_day.at(-1)!.date, new Date().toISOString().slice(0, 10));
+        assert.equal(stats.new_per_day.find((day) => day.date === yesterday)?.count, 1);
+        assert.equal(stats.new_per_day.reduce((sum, day) => sum + day.count, 0), 3);
+      } finally {
+        await chile.destroy();
+      }
     });
 
     it('answers zeros for a workspace without findings', async () => {
