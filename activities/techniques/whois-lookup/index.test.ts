@@ -288,6 +288,18 @@ describe('whois_lookup', function () {
     }
   });
 
+  it('reads a .jp registration from JPRS, asked for its English answer', async () => {
+    const jprs = await whois({ responses: { 'example.jp/e': sample('jp-registry.txt') } });
+
+    const result = await lookup('example.jp', network({ whoisServerMap: { 'whois.jprs.jp': at(jprs) } }));
+
+    assert.deepEqual(jprs.queries, ['example.jp/e']);
+    assert.equal(result.summary.result, 'found');
+    assert.deepEqual(result.findings[0]?.stable_data, { registrar: null, created: '2001-02-03T00:00:00Z', name_servers: ['ns1.example.jp', 'ns2.example-dns.jp'] });
+    assert.equal(result.findings[0]?.data.expires, '2026-02-28T00:00:00Z');
+    assert.deepEqual(result.findings.slice(1).map((finding) => finding.data.name_server), ['ns1.example.jp', 'ns2.example-dns.jp']);
+  });
+
   it('fails as transient within the deadline when a server drips its answer (slow-loris)', async () => {
     const slow = await whois({ responses: { 'slow.test': 'Registrar: Slow\r\n'.repeat(50) }, misbehaviour: 'slow-loris', dripIntervalMs: 20 });
     const started = performance.now();

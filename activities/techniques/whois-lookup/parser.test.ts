@@ -82,10 +82,58 @@ describe('WHOIS answer parsing', () => {
     assert.equal(record.dnssec, 'signed');
   });
 
+  it('reads a .jp answer (JPRS, "[Key]  value" without colons), converting JST to UTC', () => {
+    assert.deepEqual(parseWhoisText(sample('jp-registry.txt')), {
+      ...EMPTY,
+      domain: 'example.jp',
+      registrant_organization: 'Example Shoji K.K.',
+      created: '2001-02-03T00:00:00Z',
+      updated: '2025-02-28T16:05:03Z',
+      expires: '2026-02-28T00:00:00Z',
+      name_servers: ['ns1.example.jp', 'ns2.example-dns.jp'],
+      statuses: ['Active'],
+    });
+  });
+
+  it('reads a .co.jp answer (JPRS, lettered keys), taking the end of the paid period from its state', () => {
+    assert.deepEqual(parseWhoisText(sample('co-jp-registry.txt')), {
+      ...EMPTY,
+      domain: 'example.co.jp',
+      registrant_organization: 'Example Kogyo Co., Ltd.',
+      created: '2001-04-05T00:00:00Z',
+      updated: '2025-03-31T16:05:03Z',
+      expires: '2026-03-31T00:00:00Z',
+      name_servers: ['ns1.example.co.jp', 'ns2.example.co.jp'],
+      statuses: ['Connected'],
+      dnssec: 'signed',
+    });
+  });
+
+  it('reads a .kr answer (KISA) from its English half, with the agency as registrar', () => {
+    assert.deepEqual(parseWhoisText(sample('kr-registry.txt')), {
+      ...EMPTY,
+      domain: 'example.kr',
+      registrar: 'Example Agency Co., Ltd.',
+      registrant_organization: 'Example Corporation',
+      created: '2007-03-12T00:00:00Z',
+      updated: '2023-05-10T00:00:00Z',
+      expires: '2026-03-12T00:00:00Z',
+      name_servers: ['ns1.example.kr', 'ns2.example.kr'],
+      dnssec: 'unsigned',
+    });
+  });
+
+  it('takes no key from the JPRS banner or from bracketed free text', () => {
+    const banner = sample('jp-not-found.txt');
+
+    assert.deepEqual(parseWhoisText(banner), EMPTY);
+    assert.deepEqual(parseWhoisText('[ see [Domain Name] below ]\n[Domain Name]\n'), EMPTY);
+  });
+
   it('recognises "not registered" answers in each registry style, and only those', () => {
-    for (const name of ['com-not-found.txt', 'uk-not-found.txt', 'de-not-found.txt']) assert.equal(isNoMatch(sample(name)), true, name);
+    for (const name of ['com-not-found.txt', 'uk-not-found.txt', 'de-not-found.txt', 'jp-not-found.txt']) assert.equal(isNoMatch(sample(name)), true, name);
     assert.equal(isNoMatch('%% NOT FOUND\n'), true);
-    for (const name of ['com-registry.txt', 'com-registrar.txt', 'org-registry.txt', 'uk-registry.txt', 'de-registry.txt']) {
+    for (const name of ['com-registry.txt', 'com-registrar.txt', 'org-registry.txt', 'uk-registry.txt', 'de-registry.txt', 'jp-registry.txt', 'co-jp-registry.txt', 'kr-registry.txt']) {
       assert.equal(isNoMatch(sample(name)), false, name);
     }
   });
@@ -125,6 +173,8 @@ describe('date normalization', () => {
     ['04-Jun-2001', '2001-06-04T00:00:00Z'],
     ['2001/06/04', '2001-06-04T00:00:00Z'],
     ['2019. 03. 12.', '2019-03-12T00:00:00Z'],
+    ['2025/03/01 01:05:03 (JST)', '2025-02-28T16:05:03Z'],
+    ['2025/03/01 10:05:03 JST', '2025-03-01T01:05:03Z'],
   ] as const) {
     it(`reads "${input}"`, () => assert.equal(normalizeDate(input), expected));
   }

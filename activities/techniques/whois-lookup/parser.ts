@@ -1,7 +1,8 @@
 /**
  * WHOIS answer parsing. WHOIS has no schema: registries print "Key: value" lines (ICANN's
- * format for gTLDs, DENIC, AFNIC) or indented sections under a "Key:" heading (Nominet). Both
- * are read into key → values pairs, then known keys are mapped to the record's fields.
+ * format for gTLDs, DENIC, AFNIC, KISA), indented sections under a "Key:" heading (Nominet) or
+ * "[Key]   value" lines without a colon (JPRS). All are read into key → values pairs, then known
+ * keys are mapped to the record's fields.
  */
 import { emptyRecord, normalizeDate, normalizeHostName, sortedHosts, type DnssecState, type RegistrationRecord } from './record';
 
@@ -10,12 +11,23 @@ type Field = keyof RegistrationRecord;
 /** Keys per field, most authoritative first (a registry expiry beats a registrar's). */
 const FIELD_KEYS: Record<Field, readonly string[]> = {
   domain: ['domain name', 'domain', 'domain_name'],
-  registrar: ['registrar', 'sponsoring registrar', 'registrar name', 'registrar organization'],
+  registrar: ['registrar', 'sponsoring registrar', 'registrar name', 'registrar organization', 'authorized agency'],
   registrar_iana_id: ['registrar iana id', 'sponsoring registrar iana id'],
   registrant_organization: ['registrant organization', 'registrant organisation', 'registrant'],
   registrant_country: ['registrant country', 'registrant country code'],
-  created: ['creation date', 'created', 'created on', 'created date', 'registered on', 'registration date', 'registration time', 'registered'],
-  updated: ['updated date', 'last updated', 'last updated on', 'last modified', 'last-update', 'changed', 'modified', 'updated'],
+  created: ['creation date', 'created', 'created on', 'created date', 'registered on', 'registration date', 'registration time', 'registered', 'registered date'],
+  updated: [
+    'updated date',
+    'last updated',
+    'last updated on',
+    'last updated date',
+    'last update',
+    'last modified',
+    'last-update',
+    'changed',
+    'modified',
+    'updated',
+  ],
   expires: [
     'registry expiry date',
     'registry expiration date',
@@ -28,7 +40,7 @@ const FIELD_KEYS: Record<Field, readonly string[]> = {
     'paid-till',
     'expiration time',
   ],
-  name_servers: ['name server', 'name servers', 'nameserver', 'nameservers', 'nserver', 'name servers information'],
+  name_servers: ['name server', 'name servers', 'nameserver', 'nameservers', 'nserver', 'name servers information', 'host name'],
   statuses: ['domain status', 'status', 'registration status', 'state'],
   dnssec: ['dnssec', 'dnskey'],
 };
@@ -47,6 +59,7 @@ const NO_MATCH = [
   /^\s*the queried object does not exist\b/im,
   /^\s*this domain name has not been registered\b/im,
   /^\s*status:\s*(free|available)\s*$/im, // DENIC, SWITCH
+  /^\s*no match!!\s*$/im, // JPRS
 ];
 
 /** Key → values, keys lowercased, in the order they appear. */
@@ -55,10 +68,23 @@ export type WhoisPairs = Map<string, string[]>;
 // A key is words, never a host name: "ns1.example.net 2001:db8::1" is not "ns1.example.net 2001".
 const PAIR = /^\s*([A-Za-z][A-Za-z0-9 /'()_-]{0,60}?)\s*:(?:\s+(.*?))?\s*$/;
 
+// JPRS: "[Created on]   2001/02/03", lettered in .co.jp answers ("p. [Name Server]  ns1…").
+// The key starts with a letter, so its banner ("[ JPRS database provides … ]") is no key.
+const BRACKET_PAIR = /^\s*(?:[a-z]\.\s*)?\[([A-Za-z][A-Za-z0-9 /'()_.-]{0,60}?)\]\s*(.*?)\s*$/;
+
+/** JPRS keys that mean a colon-form key under another name. */
+const BRACKET_ALIASES: Readonly<Record<string, string>> = {
+  organization: 'registrant organization', // .co.jp's registrant
+  'signing key': 'dnskey', // a DS record, printed only for a signed delegation
+};
+
+// A .co.jp state carries the end of the paid period: "Connected (2026/03/31)".
+const STATE_UNTIL = /^(\S.*?)\s+\((\d{4}\/\d{1,2}\/\d{1,2})\)$/;
+
 /**
- * Reads "Key: value" lines and sections ("Key:" alone, then indented values until a blank line
- * or a line indented no deeper than the heading). A section's "Sub key: value" lines count as
- * pairs of their own.
+ * Reads "Key: value" lines, "[Key] value" lines and sections ("Key:" alone, then indented values
+ * until a blank line or a line indented no deeper than the heading). A section's "Sub key: value"
+ * lines count as pairs of their own.
  */
 export function readPairs(text: string): WhoisPairs {
   const pairs: WhoisPairs = new Map();
@@ -77,6 +103,12 @@ export function readPairs(text: string): WhoisPairs {
     }
     const indent = line.length - line.trimStart().length;
     if (section && indent <= section.indent) section = null;
+    const bracketed = BRACKET_PAIR.exec(line);
+    if (bracketed) {
+      section = null;
+      addBracketed(add, bracketed[1]!, bracketed[2]!);
+      continue;
+    }
     const pair = PAIR.exec(line);
     if (pair && pair[2] === undefined) {
       section = { key: pair[1]!, indent };
@@ -86,6 +118,17 @@ export function readPairs(text: string): WhoisPairs {
     else if (section) add(section.key, line);
   }
   return pairs;
+}
+
+function addBracketed(add: (key: string, value: string) => void, rawKey: string, value: string): void {
+  const key = rawKey.trim().toLowerCase().replace(/\s+/g, ' ');
+  const until = key === 'state' ? STATE_UNTIL.exec(value) : null;
+  if (until) {
+    add('state', until[1]!);
+    add('expires on', until[2]!);
+    return;
+  }
+  add(BRACKET_ALIASES[key] ?? key, value);
 }
 
 /** Parses one WHOIS answer into a record; fields the text does not carry stay empty. */
@@ -108,8 +151,12 @@ export function parseWhoisText(text: string): RegistrationRecord {
   };
   const record = emptyRecord();
   record.domain = normalizeHostName(one('domain') ?? '') ?? null;
-  // Nominet appends the registrar's tag: "Example Names Ltd [Tag = EXAMPLENAMES]".
-  record.registrar = one('registrar')?.replace(/\s*\[Tag = [^\]]*\]\s*$/i, '') || null;
+  // Nominet appends the registrar's tag ("Example Names Ltd [Tag = EXAMPLENAMES]"), KISA its
+  // web site ("Example Agency Co., Ltd.(http://www.agency.example)").
+  record.registrar =
+    one('registrar')
+      ?.replace(/\s*\[Tag = [^\]]*\]\s*$/i, '')
+      .replace(/\s*\(https?:\/\/[^)\s]*\)$/i, '') || null;
   record.registrar_iana_id = one('registrar_iana_id');
   record.registrant_organization = one('registrant_organization');
   record.registrant_country = one('registrant_country')?.toUpperCase() ?? null;
@@ -132,8 +179,9 @@ function readStatus(value: string): string[] {
 }
 
 function readDnssec(pairs: WhoisPairs): DnssecState | null {
-  const value = pairs.get('dnssec')?.[0]?.toLowerCase();
-  if (value !== undefined) {
+  // KISA answers twice, in Korean first; the first value in words this reads wins.
+  for (const raw of pairs.get('dnssec') ?? []) {
+    const value = raw.toLowerCase();
     if (/unsigned|^no\b|inactive|not signed/.test(value)) return 'unsigned';
     if (/signed|^yes\b|active/.test(value)) return 'signed';
   }

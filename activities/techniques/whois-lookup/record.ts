@@ -98,12 +98,12 @@ const MONTHS: Record<string, number> = {
 /**
  * A WHOIS or RDAP date as ISO 8601 in UTC ("2001-02-03T04:05:06Z"), or null when unreadable.
  * Reads ISO forms with or without time and offset ("+0000", "+01:00", "UTC"), Nominet's
- * "04-Jun-2001", and the dotted and slashed year-first forms of .kr or .jp; a date without a
- * time is midnight UTC.
+ * "04-Jun-2001", and the dotted and slashed year-first forms of .kr or .jp, including JPRS's
+ * "2025/03/01 01:05:03 (JST)"; a date without a time or zone is UTC (midnight when no time).
  */
 export function normalizeDate(value: string): string | null {
-  const text = value.trim().replace(/\s*\((?:UTC|GMT)\)$/i, '');
-  let match = /^(\d{4})[-./]\s?(\d{1,2})[-./]\s?(\d{1,2})\.?(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})?$/i.exec(text);
+  const text = value.trim().replace(/\s*\((UTC|GMT|JST)\)$/i, ' $1');
+  let match = /^(\d{4})[-./]\s?(\d{1,2})[-./]\s?(\d{1,2})\.?(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?\s*(Z|UTC|GMT|JST|[+-]\d{2}:?\d{2})?$/i.exec(text);
   if (match) {
     const [, year, month, day, hour = '0', minute = '0', second = '0', fraction = '0', zone = 'Z'] = match;
     return build(+year!, +month!, +day!, +hour, +minute, +second, Math.round(Number(`0.${fraction}`) * 1000), zone);
@@ -117,9 +117,12 @@ export function normalizeDate(value: string): string | null {
   return null;
 }
 
+/** Named zones registries print, in minutes east of UTC (Z, UTC and GMT are 0). */
+const ZONE_OFFSETS: Readonly<Record<string, number>> = { JST: 9 * 60 };
+
 function build(year: number, month: number, day: number, hour: number, minute: number, second: number, ms: number, zone: string): string | null {
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return null;
-  let offsetMinutes = 0;
+  let offsetMinutes = ZONE_OFFSETS[zone.toUpperCase()] ?? 0;
   const offset = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
   if (offset) offsetMinutes = (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3]));
   const time = Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMinutes * 60_000;
