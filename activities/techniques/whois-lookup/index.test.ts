@@ -288,6 +288,43 @@ describe('whois_lookup', function () {
     }
   });
 
+  it('fails as transient naming RDAP when WHOIS has no record and RDAP answers 503, is silent or is down', async () => {
+    const unreadable = await whois({ misbehaviour: 'garbage' });
+    const iana = await whois({ responses: { 'example.song': '% IANA WHOIS server\r\n\r\ndomain:       SONG\r\nstatus:       ACTIVE\r\n' } });
+    const unavailable = await rdapServer({ misbehaviour: 'unavailable' });
+    const silent = await rdapServer({ misbehaviour: 'silent' });
+    const down = await rdapServer({});
+    await down.close();
+    const net = (rdapBaseUrl: string) =>
+      network({ whoisServer: at(iana), whoisServerMap: { 'whois.verisign-grs.com': at(unreadable) }, rdapEnabled: true, rdapBaseUrl, whoisTimeoutMs: 400 });
+    const namesRdap = (code: string, whoisSaid: string) => (error: unknown) => {
+      isTechniqueError('transient', code)(error);
+      assert.match((error as Error).message, new RegExp(`^${whoisSaid} for example\\.(com|song), and RDAP failed: .*127\\.0\\.0\\.1`));
+      return true;
+    };
+
+    await assert.rejects(lookup('example.com', net(unavailable.baseUrl)), namesRdap('rdap_unavailable', 'WHOIS gave no readable record'));
+    await assert.rejects(lookup('example.song', net(unavailable.baseUrl)), namesRdap('rdap_unavailable', 'no WHOIS server answers'));
+    await assert.rejects(lookup('example.song', net(silent.baseUrl)), namesRdap('rdap_timeout', 'no WHOIS server answers'));
+    await assert.rejects(lookup('example.com', net(down.baseUrl)), namesRdap('rdap_connection_failed', 'WHOIS gave no readable record'));
+  });
+
+  it('reports nothing found when WHOIS has no record and RDAP answers 404', async () => {
+    const unreadable = await whois({ misbehaviour: 'garbage' });
+    const iana = await whois({ responses: { 'example.song': '% IANA WHOIS server\r\n\r\ndomain:       SONG\r\nstatus:       ACTIVE\r\n' } });
+    const rdap = await rdapServer({});
+    const net = network({ whoisServer: at(iana), whoisServerMap: { 'whois.verisign-grs.com': at(unreadable) }, rdapEnabled: true, rdapBaseUrl: rdap.baseUrl });
+
+    for (const domain of ['example.com', 'example.song']) {
+      const result = await lookup(domain, net);
+
+      assert.deepEqual(result.findings, [], domain);
+      assert.equal(result.summary.result, 'not_found', domain);
+      assert.equal(result.summary.rdap, 'not_found', domain);
+    }
+    assert.deepEqual(rdap.requests, ['/domain/example.com', '/domain/example.song']);
+  });
+
   it('reads a .jp registration from JPRS, asked for its English answer', async () => {
     const jprs = await whois({ responses: { 'example.jp/e': sample('jp-registry.txt') } });
 

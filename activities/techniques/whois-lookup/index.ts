@@ -162,6 +162,12 @@ async function askServer(step: Step, domain: string, context: TechniqueContext, 
 function buildResult(domain: string, walk: Walk, rdap: RdapOutcome | null) {
   const rdapFound = rdap?.status === 'found';
   if (walk.failure && !rdapFound && rdap?.status !== 'not_found') throw walk.failure;
+  // WHOIS had nothing to say, so RDAP was the only source: its passing failure is the job's,
+  // or a retry that could find the registration would be skipped. An RDAP 404 is an answer.
+  if ((walk.result === 'no_whois_server' || walk.result === 'empty') && rdap?.status === 'error' && rdap.error.failureClass === 'transient') {
+    const whois = walk.result === 'empty' ? 'WHOIS gave no readable record' : 'no WHOIS server answers';
+    throw transientError(rdap.error.code, `${whois} for ${domain}, and RDAP failed: ${rdap.error.message}`, rdap.error);
+  }
 
   const evidence: RawEvidence[] = walk.hops.map((hop, index) => ({
     name: `whois-${index + 1}-${safeName(hop.server.host)}${hop.error || hop.truncated ? '.partial' : ''}.txt`,
