@@ -2,6 +2,8 @@
  * Where mail for a domain goes (RFC 5321 §5.1): its MX hosts by preference; without MX
  * records, the domain itself when it has an address (the implicit MX); nowhere for a null MX
  * (RFC 7505) or a domain that does not exist. Looked up through the configured resolvers only.
+ * The implicit MX takes the addresses of whichever of A and AAAA answered: a resolver failing
+ * one family (AAAA SERVFAIL is common) fails the lookup only when the other found nothing.
  */
 import type { Resolver } from 'node:dns/promises';
 import { createResolver } from '../guard';
@@ -70,12 +72,18 @@ export async function lookupMailHosts(
       if (hosts.length === 1 && (hosts[0] as MailHost).exchange === '') return { kind: 'null_mx', hosts: [] };
       return { kind: 'mx', hosts: hosts.filter((host) => host.exchange !== '') };
     }
-    const [v4, v6] = await Promise.all([
+    const families = await Promise.allSettled([
       ask(log, `A ${domain}`, () => resolver.resolve4(domain), signal),
       ask(log, `AAAA ${domain}`, () => resolver.resolve6(domain), signal),
     ]);
-    const addresses = [...(v4.value ?? []), ...(v6.value ?? [])];
-    if (addresses.length === 0) return { kind: 'no_mail_server', hosts: [] };
+    signal.throwIfAborted();
+    const addresses = families.flatMap((family) => (family.status === 'fulfilled' ? (family.value.value ?? []) : []));
+    if (addresses.length === 0) {
+      // "No mail server" is a verdict (undeliverable), so it needs both families to say "none".
+      const failed = families.find((family) => family.status === 'rejected');
+      if (failed) throw failed.reason;
+      return { kind: 'no_mail_server', hosts: [] };
+    }
     return { kind: 'implicit', hosts: [{ exchange: domain, priority: 0 }], addresses };
   } finally {
     signal.removeEventListener('abort', onAbort);
