@@ -19,6 +19,8 @@ export interface SmtpServerOptions {
   greylistAttempts?: number;
   /** Whole reply line to MAIL FROM; defaults to 250. */
   mailFromReply?: string;
+  /** Whole reply line to every RCPT TO past greylisting, in place of the mailbox check. */
+  rcptReply?: string;
   host?: string;
   port?: number;
 }
@@ -64,6 +66,7 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
     const attempts = (rcptAttempts.get(address) ?? 0) + 1;
     rcptAttempts.set(address, attempts);
     if (attempts <= (options.greylistAttempts ?? 0)) return '450 4.2.0 Greylisted, try again later';
+    if (options.rcptReply) return options.rcptReply;
     if (options.catchAll || mailboxes.has(address)) return '250 2.1.5 Recipient OK';
     return '550 5.1.1 User unknown';
   };

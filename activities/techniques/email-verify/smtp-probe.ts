@@ -4,17 +4,19 @@
  * the addresses it checked, after the politeness limiter's slot for that host. A host that
  * cannot be reached (refused, timed out, or silent instead of greeting) is skipped; none
  * reachable is an `unreachable` outcome (port 25 is often blocked), never a verdict about the
- * mailbox.
+ * mailbox. A host that says "not now" before RCPT (a 4xx greeting, or 421 later) is skipped
+ * too, as RFC 5321 §5.1 has a client go on to the next address; only when no other host gives
+ * an answer does the probe fail as retryable.
  */
 import { randomBytes } from 'node:crypto';
 import { resolveForConnection } from '../guard';
 import { TechniqueError, transientError, type TechniqueNetwork } from '../types';
 import type { MailHost } from './mail-hosts';
-import { classifyRecipientReply, type SmtpReply } from './smtp-reply';
+import { classifyRecipientReply, isSenderRejection, type SmtpReply } from './smtp-reply';
 import { SmtpSession, SmtpSessionError, type SmtpTranscript } from './smtp-session';
 
 /** What the probe learned. */
-export type ProbeOutcome = 'accepted' | 'rejected' | 'mailbox_full' | 'policy' | 'protocol' | 'no_service' | 'unreachable';
+export type ProbeOutcome = 'accepted' | 'rejected' | 'mailbox_full' | 'policy' | 'sender_rejected' | 'protocol' | 'no_service' | 'unreachable';
 
 /** The probe's outcome and where it was reached. */
 export interface ProbeResult {
@@ -25,6 +27,11 @@ export interface ProbeResult {
   readonly reply: string | null;
   /** Whether a random recipient was accepted too; null when not tested or inconclusive. */
   readonly catchAll: boolean | null;
+  /**
+   * True when the catch-all test ran but its random recipient was neither accepted nor
+   * rejected: on a greylisting server it always is deferred, being new on every attempt.
+   */
+  readonly catchAllInconclusive?: boolean;
 }
 
 /** Where the probe is: the mail host it tries (from 1, in preference order) and, once resolved, the address. */
@@ -48,44 +55,62 @@ export interface ProbeOptions {
   report?(progress: ProbeProgress): void;
 }
 
-type Conversation = Pick<ProbeResult, 'outcome' | 'reply' | 'catchAll'>;
+type Conversation = Pick<ProbeResult, 'outcome' | 'reply' | 'catchAll' | 'catchAllInconclusive'>;
+
+/** A host that said "not now" before RCPT: the probe goes on to the next address. */
+interface Deferral {
+  readonly deferred: TechniqueError;
+}
 
 function describe(reply: SmtpReply): string {
   return `${reply.code} ${reply.lines.join(' ')}`.trim().slice(0, 300);
 }
 
-/** A 4xx anywhere means "try later": greylisting, or a server busy right now. */
-function assertNotTemporary(reply: SmtpReply, stage: string): void {
-  if (reply.code >= 400 && reply.code < 500) {
-    const code = stage === 'RCPT TO' ? 'smtp_greylisted' : 'smtp_temporary_failure';
-    throw transientError(code, `the mail server answered ${stage} with ${describe(reply)}; try again later`);
-  }
+function isTemporary(reply: SmtpReply): boolean {
+  return reply.code >= 400 && reply.code < 500;
 }
 
-async function converse(session: SmtpSession, greeting: SmtpReply, recipient: string, domain: string, options: ProbeOptions): Promise<Conversation> {
+function temporaryFailure(reply: SmtpReply, stage: string): TechniqueError {
+  const code = stage === 'RCPT TO' ? 'smtp_greylisted' : 'smtp_temporary_failure';
+  return transientError(code, `the mail server answered ${stage} with ${describe(reply)}; try again later`);
+}
+
+/** A 4xx anywhere means "try later": greylisting, or a server busy right now. */
+function assertNotTemporary(reply: SmtpReply, stage: string): void {
+  if (isTemporary(reply)) throw temporaryFailure(reply, stage);
+}
+
+const ended = (outcome: ProbeOutcome, reply: SmtpReply): Conversation => ({ outcome, reply: describe(reply), catchAll: null });
+
+/**
+ * One conversation. A 4xx greeting, or a 421 (service closing) before RCPT, is this host's
+ * "not now", not the domain's: a deferral, so the next address is tried. Other 4xx replies
+ * before RCPT, and any at RCPT, fail the probe as retryable at once.
+ */
+async function converse(session: SmtpSession, greeting: SmtpReply, recipient: string, domain: string, options: ProbeOptions): Promise<Conversation | Deferral> {
   const { smtpHeloName, smtpMailFrom } = options.network;
-  assertNotTemporary(greeting, 'the connection');
-  if (greeting.code !== 220) return { outcome: 'no_service', reply: describe(greeting), catchAll: null };
+  if (isTemporary(greeting)) return { deferred: temporaryFailure(greeting, 'the connection') };
+  if (greeting.code !== 220) return ended('no_service', greeting);
   let hello = await session.command(`EHLO ${smtpHeloName}`);
   if (hello.code >= 500) hello = await session.command(`HELO ${smtpHeloName}`);
+  if (hello.code === 421) return { deferred: temporaryFailure(hello, 'HELO') };
   assertNotTemporary(hello, 'HELO');
-  if (hello.code !== 250) return { outcome: 'no_service', reply: describe(hello), catchAll: null };
+  if (hello.code !== 250) return ended('no_service', hello);
   const mail = await session.command(`MAIL FROM:<${smtpMailFrom}>`);
+  if (mail.code === 421) return { deferred: temporaryFailure(mail, 'MAIL FROM') };
   assertNotTemporary(mail, 'MAIL FROM');
-  if (mail.code !== 250) return { outcome: 'policy', reply: describe(mail), catchAll: null };
+  if (mail.code !== 250) return ended(isSenderRejection(mail) ? 'sender_rejected' : 'policy', mail);
 
   const rcpt = await session.command(`RCPT TO:<${recipient}>`);
   assertNotTemporary(rcpt, 'RCPT TO');
   const status = classifyRecipientReply(rcpt);
-  if (status !== 'accepted' || !options.catchAllTest) {
-    const outcome = status === 'temporary' ? 'protocol' : status;
-    return { outcome, reply: describe(rcpt), catchAll: null };
-  }
-  // A recipient nobody has: accepted too means the server accepts everything.
+  if (status !== 'accepted' || !options.catchAllTest) return ended(status === 'temporary' ? 'protocol' : status, rcpt);
+  // A recipient nobody has: accepted too means the server accepts everything. Anything else
+  // (greylisting above all) leaves the question open, and the verdict must say so.
   const random = await session.command(`RCPT TO:<verify-${randomBytes(6).toString('hex')}@${domain}>`);
   const randomStatus = classifyRecipientReply(random);
   const catchAll = randomStatus === 'accepted' ? true : randomStatus === 'rejected' ? false : null;
-  return { outcome: 'accepted', reply: describe(rcpt), catchAll };
+  return { outcome: 'accepted', reply: describe(rcpt), catchAll, ...(catchAll === null ? { catchAllInconclusive: true } : {}) };
 }
 
 /**
@@ -93,7 +118,7 @@ async function converse(session: SmtpSession, greeting: SmtpReply, recipient: st
  * slow, or hung up): that port does not serve SMTP to us, like a refused one. After the greeting,
  * a timeout or a lost connection is retryable; a broken reply is a protocol-error outcome.
  */
-async function talk(session: SmtpSession, recipient: string, domain: string, options: ProbeOptions): Promise<Conversation | undefined> {
+async function talk(session: SmtpSession, recipient: string, domain: string, options: ProbeOptions): Promise<Conversation | Deferral | undefined> {
   let greeted = false;
   try {
     const greeting = await session.readReply();
@@ -110,10 +135,15 @@ async function talk(session: SmtpSession, recipient: string, domain: string, opt
   }
 }
 
-/** Probes `recipient` at the first of `hosts` that accepts a connection. */
+/**
+ * Probes `recipient` at the first of `hosts` that accepts a connection and does not defer. When
+ * none answers and one deferred or could not be resolved for a transient reason, that failure is
+ * thrown (retryable); a deferral wins, being the one a retry is most likely to get past.
+ */
 export async function probeMailbox(recipient: string, domain: string, hosts: readonly MailHost[], options: ProbeOptions): Promise<ProbeResult> {
   const { network, signal, transcript } = options;
   let dnsFailure: TechniqueError | undefined;
+  let deferral: TechniqueError | undefined;
   for (const [hostIndex, host] of hosts.entries()) {
     signal.throwIfAborted();
     const where = { host: host.exchange, host_number: hostIndex + 1, hosts_total: hosts.length };
@@ -141,9 +171,15 @@ export async function probeMailbox(recipient: string, domain: string, hosts: rea
         throw error;
       }
       const conversation = await talk(session, recipient, domain, options);
+      if (conversation && 'deferred' in conversation) {
+        deferral = conversation.deferred;
+        transcript.note(`${host.exchange} (${address}) deferred: ${deferral.message}; moving on`);
+        continue;
+      }
       if (conversation) return { ...conversation, mxHost: host.exchange, address };
     }
   }
+  if (deferral) throw deferral;
   if (dnsFailure) throw dnsFailure;
   return { outcome: 'unreachable', mxHost: null, address: null, reply: null, catchAll: null };
 }

@@ -16,6 +16,14 @@ const RECORDED = {
   spamhausBlock: '554 5.7.1 Service unavailable; Client host [203.0.113.5] blocked using zen.spamhaus.org\r\n',
   overQuota: '552 5.2.2 The email account that you tried to reach is over quota.\r\n',
   plainUnknown: '550 No such user here\r\n',
+  postfixSenderDomain: '550 5.1.8 <probe@osint-platform.invalid>: Sender address rejected: Domain not found\r\n',
+  gmailBadSender: '553 5.1.7 The sender address <probe@osint-platform.invalid> is not a valid RFC-5321 address. a1si1 - gsmtp\r\n',
+  postfixUnlistedSender: '550 5.1.0 <probe@osint-platform.invalid>: Sender address rejected: User unknown in local recipient table\r\n',
+  eximSenderVerify: '550-Verification failed for <probe@osint-platform.invalid>\r\n550-Unrouteable address\r\n550 Sender verify failed\r\n',
+  sendmailRelay: '550 5.7.1 <bob@example.org>... Relaying denied\r\n',
+  plainRelay: '550 Relaying denied\r\n',
+  plainBlocked: '550 Your IP address is blocked\r\n',
+  relayRecipientTable: '550 <bob@example.org>: Recipient address rejected: User unknown in relay recipient table\r\n',
   bareCode: '250\r\n',
 };
 
@@ -84,6 +92,23 @@ describe('RCPT TO reply classification', () => {
     assert.equal(classify(RECORDED.postgrey), 'temporary');
     assert.equal(classify(RECORDED.spamhausBlock), 'policy');
     assert.equal(classifyRecipientReply({ code: 554, enhanced: null }), 'policy');
+  });
+
+  it('reads 5.1.7, 5.1.8 and a reply naming the sender as a refusal of our sender, not of the mailbox', () => {
+    assert.equal(classify(RECORDED.postfixSenderDomain), 'sender_rejected');
+    assert.equal(classify(RECORDED.gmailBadSender), 'sender_rejected');
+    assert.equal(classify(RECORDED.postfixUnlistedSender), 'sender_rejected');
+    assert.equal(classify(RECORDED.eximSenderVerify), 'sender_rejected');
+    assert.equal(classifyRecipientReply({ code: 550, enhanced: '5.1.8' }), 'sender_rejected');
+  });
+
+  it('calls a 550 about relaying or blocking policy, and still rejects on a plain 550 or a relay recipient table', () => {
+    assert.equal(classify(RECORDED.sendmailRelay), 'policy');
+    assert.equal(classify(RECORDED.plainRelay), 'policy');
+    assert.equal(classify(RECORDED.plainBlocked), 'policy');
+    assert.equal(classify(RECORDED.relayRecipientTable), 'rejected');
+    assert.equal(classify(RECORDED.plainUnknown), 'rejected');
+    assert.equal(classifyRecipientReply({ code: 550, enhanced: '5.1.1', lines: ['5.1.1 <bob@example.org>: sender policy says no'] }), 'rejected');
   });
 
   it('recognizes a full mailbox and an acceptance', () => {

@@ -79,19 +79,43 @@ export class SmtpReplyReader {
   }
 }
 
-/** What a RCPT TO reply says about the mailbox. */
-export type RecipientStatus = 'accepted' | 'rejected' | 'mailbox_full' | 'temporary' | 'policy' | 'protocol';
+/** What a RCPT TO reply says about the mailbox; `sender_rejected` is about our MAIL FROM address instead. */
+export type RecipientStatus = 'accepted' | 'rejected' | 'mailbox_full' | 'temporary' | 'policy' | 'sender_rejected' | 'protocol';
+
+// Read only in replies whose code leaves open whose address is refused (see classifyRecipientReply).
+const SENDER_TEXT = /\bsender\b/i;
+// "User unknown in relay recipient table" (Postfix) is about the recipient, so "relay recipient" is not relaying.
+const POLICY_TEXT = /\brelay(?:ing)?\b(?!\s+recipient)|\b(?:policy|blocked|blocklisted|blacklisted|spam)\b/i;
 
 /**
- * Classifies a RCPT TO reply. Enhanced codes decide when present: 5.1.x (bad mailbox or
- * address), 5.2.1 (disabled) and 5.4.1 (Microsoft 365's unknown recipient) reject the mailbox,
- * 5.2.2 is a full mailbox, 5.7.x is the server's policy about us, not the mailbox. Without one, 550/551/553 reject, 552 is full,
- * and 554 (transaction failed) says nothing about the mailbox.
+ * Whether a 5xx refuses our sender address rather than the recipient: RFC 3463's 5.1.7 (bad
+ * sender mailbox syntax) and 5.1.8 (bad sender's system address), or a reply without a more
+ * telling enhanced code (none, or the catch-all 5.1.0) whose text names the sender, as in
+ * Postfix's "Sender address rejected: Domain not found" or Exim's "Sender verify failed".
+ * Our default MAIL FROM domain never resolves, so servers that check it say so, often at RCPT.
  */
-export function classifyRecipientReply(reply: Pick<SmtpReply, 'code' | 'enhanced'>): RecipientStatus {
+export function isSenderRejection(reply: Pick<SmtpReply, 'code' | 'enhanced'> & { readonly lines?: readonly string[] }): boolean {
+  if (reply.code < 500 || reply.code >= 600) return false;
+  if (reply.enhanced === '5.1.7' || reply.enhanced === '5.1.8') return true;
+  if (reply.enhanced !== null && reply.enhanced !== '5.1.0') return false;
+  return SENDER_TEXT.test(reply.lines?.join(' ') ?? '');
+}
+
+/**
+ * Classifies a RCPT TO reply. A refusal of our sender comes first (see isSenderRejection); then
+ * enhanced codes decide when present: 5.1.x (bad mailbox or address), 5.2.1 (disabled) and
+ * 5.4.1 (Microsoft 365's unknown recipient) reject the mailbox, 5.2.2 is a full mailbox, 5.7.x
+ * is the server's policy about us, not the mailbox. Without one, a 550/551/553 whose text speaks
+ * of relaying, policy, blocking or spam is policy ("550 Relaying denied"); the text never turns
+ * a reply into a rejection, so an unfamiliar wording can only cost a verdict, never invent
+ * "undeliverable". Otherwise 550/551/553 reject, 552 is full, and 554 (transaction failed) says
+ * nothing about the mailbox.
+ */
+export function classifyRecipientReply(reply: Pick<SmtpReply, 'code' | 'enhanced'> & { readonly lines?: readonly string[] }): RecipientStatus {
   if (reply.code >= 200 && reply.code < 300) return 'accepted';
   if (reply.code >= 400 && reply.code < 500) return 'temporary';
   if (reply.code < 500) return 'protocol';
+  if (isSenderRejection(reply)) return 'sender_rejected';
   const enhanced = reply.enhanced;
   if (enhanced) {
     const [, subject, detail] = enhanced.split('.');
@@ -102,7 +126,9 @@ export function classifyRecipientReply(reply: Pick<SmtpReply, 'code' | 'enhanced
     if (subject === '7' || subject === '3') return 'policy';
     if (subject === '5') return 'protocol';
   }
-  if (reply.code === 550 || reply.code === 551 || reply.code === 553) return 'rejected';
+  if (reply.code === 550 || reply.code === 551 || reply.code === 553) {
+    return !enhanced && POLICY_TEXT.test(reply.lines?.join(' ') ?? '') ? 'policy' : 'rejected';
+  }
   if (reply.code === 552) return 'mailbox_full';
   if (reply.code === 500 || reply.code === 501 || reply.code === 502 || reply.code === 503) return 'protocol';
   return 'policy';

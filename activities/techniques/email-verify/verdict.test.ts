@@ -22,6 +22,21 @@ describe('email verdicts', () => {
     });
   });
 
+  it('calls an accepted mailbox risky, not deliverable, when the catch-all test could not tell', () => {
+    assert.deepEqual(decideVerdict({ ...base, probe: { outcome: 'accepted', catchAll: null, catchAllInconclusive: true } }), {
+      verdict: 'risky',
+      reasons: ['catch_all_unknown', 'mailbox_accepted'],
+    });
+    assert.deepEqual(decideVerdict({ ...base, probe: { outcome: 'accepted', catchAll: null } }), {
+      verdict: 'deliverable',
+      reasons: ['mailbox_accepted', 'catch_all_untested'],
+    });
+  });
+
+  it('answers unknown, naming the sender, when the server refuses our sender address', () => {
+    assert.deepEqual(decideVerdict({ ...base, probe: { outcome: 'sender_rejected', catchAll: null } }), { verdict: 'unknown', reasons: ['smtp_sender_rejected'] });
+  });
+
   it('calls a rejected mailbox undeliverable even on a disposable domain', () => {
     assert.equal(decideVerdict({ ...base, disposable: true, probe: { outcome: 'rejected', catchAll: null } }).verdict, 'undeliverable');
   });

@@ -1,8 +1,10 @@
 /**
  * The verdict from everything email_verify learned. Undeliverable needs proof (bad syntax, no
  * domain, no mail server, a mailbox the server rejected); risky is mail that would arrive
- * somewhere we cannot vouch for (disposable, role, catch-all, full mailbox); deliverable is a
- * mailbox the server accepted; anything else is unknown, never undeliverable.
+ * somewhere we cannot vouch for (disposable, role, catch-all, full mailbox, or an accepted
+ * mailbox whose catch-all test could not tell); deliverable is a mailbox the server accepted
+ * with no such doubt; anything else (our sender refused, a policy block) is unknown, never
+ * undeliverable.
  */
 import type { MailHosts } from './mail-hosts';
 import type { ProbeResult } from './smtp-probe';
@@ -19,7 +21,7 @@ export interface VerdictInputs {
   readonly disposable: boolean;
   readonly role: boolean;
   /** Absent when no SMTP probe ran. */
-  readonly probe?: Pick<ProbeResult, 'outcome' | 'catchAll'>;
+  readonly probe?: Pick<ProbeResult, 'outcome' | 'catchAll' | 'catchAllInconclusive'>;
 }
 
 /** Reason codes, most decisive first. */
@@ -39,6 +41,9 @@ export function decideVerdict(inputs: VerdictInputs): { verdict: Verdict; reason
   if (inputs.disposable) risks.push('disposable_domain');
   if (inputs.role) risks.push('role_account');
   if (probe?.catchAll === true) risks.push('catch_all');
+  // A server that took the mailbox but would not say whether it takes anyone (a random address
+  // greylisted, say) might be a catch-all: its acceptance proves nothing either way.
+  if (probe?.outcome === 'accepted' && probe.catchAllInconclusive === true) risks.push('catch_all_unknown');
   if (probe?.outcome === 'mailbox_full') risks.push('mailbox_full');
 
   const probeReason: Record<ProbeResult['outcome'], string> = {
@@ -46,6 +51,7 @@ export function decideVerdict(inputs: VerdictInputs): { verdict: Verdict; reason
     rejected: 'mailbox_rejected',
     mailbox_full: 'mailbox_full',
     policy: 'smtp_policy_rejection',
+    sender_rejected: 'smtp_sender_rejected',
     protocol: 'smtp_protocol_error',
     no_service: 'smtp_no_service',
     unreachable: 'smtp_unreachable',
@@ -53,7 +59,7 @@ export function decideVerdict(inputs: VerdictInputs): { verdict: Verdict; reason
   const facts = [...reasons];
   if (!probe) facts.push('smtp_not_probed');
   else if (probe.outcome !== 'mailbox_full') facts.push(probeReason[probe.outcome]);
-  if (probe?.outcome === 'accepted' && probe.catchAll === null) facts.push('catch_all_untested');
+  if (probe?.outcome === 'accepted' && probe.catchAll === null && probe.catchAllInconclusive !== true) facts.push('catch_all_untested');
 
   if (risks.length > 0) return { verdict: 'risky', reasons: [...risks, ...facts] };
   if (probe?.outcome === 'accepted') return { verdict: 'deliverable', reasons: facts };
