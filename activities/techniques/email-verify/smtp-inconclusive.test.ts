@@ -74,6 +74,16 @@ describe('email_verify when an SMTP answer says nothing about the mailbox', () =
     });
   });
 
+  it('answers unknown at once, not retrying, when the server refuses our sender for now with 450 4.1.8', async () => {
+    const reply = '450 4.1.8 <probe@osint-platform.test>: Sender address rejected: Domain not found';
+    const { preferred } = await mailHosts({ rcptReply: reply });
+    const result = await emailVerify(email('alice@two.test'), { smtp_probe: true }, context(preferred.port));
+
+    assert.equal(result.summary.verdict, 'unknown');
+    assert.deepEqual(verdictOf(result).reasons, ['smtp_sender_rejected']);
+    assert.deepEqual(verdictOf(result).smtp, { outcome: 'sender_rejected', mx_host: 'mx1.two.test', reply });
+  });
+
   it('calls the mailbox risky, not deliverable, when the catch-all test is greylisted', async () => {
     const { preferred } = await mailHosts({ greylistAttempts: 1 });
     const ctx = context(preferred.port);

@@ -98,10 +98,12 @@ async function converse(session: SmtpSession, greeting: SmtpReply, recipient: st
   if (hello.code !== 250) return ended('no_service', hello);
   const mail = await session.command(`MAIL FROM:<${smtpMailFrom}>`);
   if (mail.code === 421) return { deferred: temporaryFailure(mail, 'MAIL FROM') };
+  if (isSenderRejection(mail)) return ended('sender_rejected', mail);
   assertNotTemporary(mail, 'MAIL FROM');
-  if (mail.code !== 250) return ended(isSenderRejection(mail) ? 'sender_rejected' : 'policy', mail);
+  if (mail.code !== 250) return ended('policy', mail);
 
   const rcpt = await session.command(`RCPT TO:<${recipient}>`);
+  if (isSenderRejection(rcpt)) return ended('sender_rejected', rcpt);
   assertNotTemporary(rcpt, 'RCPT TO');
   const status = classifyRecipientReply(rcpt);
   if (status !== 'accepted' || !options.catchAllTest) return ended(status === 'temporary' ? 'protocol' : status, rcpt);

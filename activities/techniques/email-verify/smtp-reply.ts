@@ -88,16 +88,19 @@ const SENDER_TEXT = /\bsender\b/i;
 const POLICY_TEXT = /\brelay(?:ing)?\b(?!\s+recipient)|\b(?:policy|blocked|blocklisted|blacklisted|spam)\b/i;
 
 /**
- * Whether a 5xx refuses our sender address rather than the recipient: RFC 3463's 5.1.7 (bad
- * sender mailbox syntax) and 5.1.8 (bad sender's system address), or a reply without a more
- * telling enhanced code (none, or the catch-all 5.1.0) whose text names the sender, as in
+ * Whether a 4xx or 5xx refuses our sender address rather than the recipient: RFC 3463's x.1.7
+ * (bad sender mailbox syntax) and x.1.8 (bad sender's system address), or a reply without a more
+ * telling enhanced code (none, or the catch-all x.1.0) whose text names the sender, as in
  * Postfix's "Sender address rejected: Domain not found" or Exim's "Sender verify failed".
- * Our default MAIL FROM domain never resolves, so servers that check it say so, often at RCPT.
+ * Our default MAIL FROM domain never resolves, so servers that check it say so, often at RCPT,
+ * and often with a 4xx (Postfix's default for an unknown sender domain is 450 4.1.8): retrying
+ * would get the same answer every time, so a temporary refusal of our sender counts too.
  */
 export function isSenderRejection(reply: Pick<SmtpReply, 'code' | 'enhanced'> & { readonly lines?: readonly string[] }): boolean {
-  if (reply.code < 500 || reply.code >= 600) return false;
-  if (reply.enhanced === '5.1.7' || reply.enhanced === '5.1.8') return true;
-  if (reply.enhanced !== null && reply.enhanced !== '5.1.0') return false;
+  if (reply.code < 400 || reply.code >= 600) return false;
+  const detail = reply.enhanced?.split('.').slice(1).join('.');
+  if (detail === '1.7' || detail === '1.8') return true;
+  if (reply.enhanced !== null && detail !== '1.0') return false;
   return SENDER_TEXT.test(reply.lines?.join(' ') ?? '');
 }
 
@@ -113,9 +116,9 @@ export function isSenderRejection(reply: Pick<SmtpReply, 'code' | 'enhanced'> & 
  */
 export function classifyRecipientReply(reply: Pick<SmtpReply, 'code' | 'enhanced'> & { readonly lines?: readonly string[] }): RecipientStatus {
   if (reply.code >= 200 && reply.code < 300) return 'accepted';
+  if (isSenderRejection(reply)) return 'sender_rejected';
   if (reply.code >= 400 && reply.code < 500) return 'temporary';
   if (reply.code < 500) return 'protocol';
-  if (isSenderRejection(reply)) return 'sender_rejected';
   const enhanced = reply.enhanced;
   if (enhanced) {
     const [, subject, detail] = enhanced.split('.');
