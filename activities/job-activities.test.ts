@@ -8,7 +8,7 @@ import { createRepositories } from '../db/repositories';
 import { startDnsServer, type DnsServer } from '../test/fixture-servers/dns-server';
 import type { FilteredPorts } from '../test/fixture-servers/filtered-ports';
 import type { SmtpServer } from '../test/fixture-servers/smtp-server';
-import { filteredBesideSmtp } from '../test/helpers/filtered-mail-host';
+import { filteredBesideSmtp } from '../test/helpers/paired-mail-hosts';
 import { openTestClients, type TestClients } from '../test/helpers/clients';
 import { createJobActivities } from './job-activities';
 import { createPoliteness } from './rate-limit';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { startDnsServer, type DnsServer, type ZoneRecord } from '../../../test/fixture-servers/dns-server';
-import { startSmtpServer, type SmtpServer, type SmtpServerOptions } from '../../../test/fixture-servers/smtp-server';
+import type { SmtpServerOptions } from '../../../test/fixture-servers/smtp-server';
+import { smtpBesideSmtp } from '../../../test/helpers/paired-mail-hosts';
 import { createTechniqueContext } from '../../../test/helpers/technique-context';
 import { TechniqueError, type TechniqueResult } from '../types';
 import { emailVerify } from './index';
@@ -24,19 +25,6 @@ function verdictOf(result: TechniqueResult): Record<string, unknown> {
   return finding.data;
 }
 
-/** SMTP fixtures on 127.0.0.2 and 127.0.0.1 with one port number, since the probe has one port setting. */
-async function startMailHosts(preferred: SmtpServerOptions, backup: SmtpServerOptions): Promise<{ preferred: SmtpServer; backup: SmtpServer }> {
-  for (let tries = 1; ; tries += 1) {
-    const first = await startSmtpServer({ ...preferred, host: '127.0.0.2' });
-    try {
-      return { preferred: first, backup: await startSmtpServer({ ...backup, host: '127.0.0.1', port: first.port }) };
-    } catch (error) {
-      await first.close();
-      if (tries === 5) throw error;
-    }
-  }
-}
-
 describe('email_verify when an SMTP answer says nothing about the mailbox', () => {
   let dns: DnsServer;
   const closers: Array<() => Promise<void>> = [];
@@ -52,7 +40,7 @@ describe('email_verify when an SMTP answer says nothing about the mailbox', () =
   });
 
   async function mailHosts(preferred: SmtpServerOptions, backup: SmtpServerOptions = {}) {
-    const servers = await startMailHosts({ mailboxes: ['alice@two.test'], ...preferred }, { mailboxes: ['alice@two.test'], ...backup });
+    const servers = await smtpBesideSmtp({ mailboxes: ['alice@two.test'], ...preferred }, { mailboxes: ['alice@two.test'], ...backup });
     closers.push(() => servers.preferred.close(), () => servers.backup.close());
     return servers;
   }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { startDnsServer, type DnsServer, type ZoneRecord } from '../../../test/fixture-servers/dns-server';
 import type { FilteredPorts } from '../../../test/fixture-servers/filtered-ports';
 import type { SmtpServer } from '../../../test/fixture-servers/smtp-server';
-import { filteredBesideSmtp } from '../../../test/helpers/filtered-mail-host';
+import { filteredBesideSmtp } from '../../../test/helpers/paired-mail-hosts';
 import { createTechniqueContext, type TestTechniqueContext } from '../../../test/helpers/technique-context';
 import { emailVerify } from './index';
 
