@@ -392,13 +392,11 @@ describe('email_verify against the DNS and SMTP fixtures', () => {
       return servers;
     }
 
-    function context(port: number) {
-      return createTechniqueContext({ dnsServers: [dns.address], smtpPort: port, smtpTimeoutMs: 1000, scanAllowedCidrs: ['127.0.0.1/32', '127.0.0.2/32'] });
-    }
+    const bothHosts = (port: number) => context(port, { scanAllowedCidrs: ['127.0.0.1/32', '127.0.0.2/32'] });
 
     it('answers unknown, naming the sender, when the server refuses our sender at RCPT TO with 5.1.8', async () => {
       const { preferred } = await mailHosts({ rcptReply: '550 5.1.8 <probe@osint-platform.test>: Sender address rejected: Domain not found' });
-      const result = await emailVerify(email('alice@two.test'), { smtp_probe: true }, context(preferred.port));
+      const result = await emailVerify(email('alice@two.test'), { smtp_probe: true }, bothHosts(preferred.port));
 
       assert.equal(result.summary.verdict, 'unknown');
       assert.deepEqual(verdictOf(result).reasons, ['smtp_sender_rejected']);
@@ -412,7 +410,7 @@ describe('email_verify against the DNS and SMTP fixtures', () => {
     it('answers unknown at once, not retrying, when the server refuses our sender for now with 450 4.1.8', async () => {
       const reply = '450 4.1.8 <probe@osint-platform.test>: Sender address rejected: Domain not found';
       const { preferred } = await mailHosts({ rcptReply: reply });
-      const result = await emailVerify(email('alice@two.test'), { smtp_probe: true }, context(preferred.port));
+      const result = await emailVerify(email('alice@two.test'), { smtp_probe: true }, bothHosts(preferred.port));
 
       assert.equal(result.summary.verdict, 'unknown');
       assert.deepEqual(verdictOf(result).reasons, ['smtp_sender_rejected']);
@@ -421,7 +419,7 @@ describe('email_verify against the DNS and SMTP fixtures', () => {
 
     it('calls the mailbox risky, not deliverable, when the catch-all test is greylisted', async () => {
       const { preferred } = await mailHosts({ greylistAttempts: 1 });
-      const ctx = context(preferred.port);
+      const ctx = bothHosts(preferred.port);
       await assert.rejects(emailVerify(email('alice@two.test'), { smtp_probe: true }, ctx), { code: 'smtp_greylisted' });
       const result = await emailVerify(email('alice@two.test'), { smtp_probe: true }, ctx);
 
@@ -434,7 +432,7 @@ describe('email_verify against the DNS and SMTP fixtures', () => {
 
     it('tries the next mail host when the preferred one greets with 421, and takes its answer', async () => {
       const { preferred, backup } = await mailHosts({ greeting: '421 4.3.2 Service not available, closing transmission channel' });
-      const result = await emailVerify(email('alice@two.test'), { smtp_probe: true }, context(preferred.port));
+      const result = await emailVerify(email('alice@two.test'), { smtp_probe: true }, bothHosts(preferred.port));
 
       assert.equal(result.summary.verdict, 'deliverable');
       assert.equal((verdictOf(result).smtp as { mx_host: string }).mx_host, 'mx2.two.test');
@@ -446,7 +444,7 @@ describe('email_verify against the DNS and SMTP fixtures', () => {
 
     it('tries the next mail host when the preferred one answers MAIL FROM with 421', async () => {
       const { preferred } = await mailHosts({ mailFromReply: '421 4.7.0 Too many connections, closing transmission channel' });
-      const result = await emailVerify(email('alice@two.test'), { smtp_probe: true }, context(preferred.port));
+      const result = await emailVerify(email('alice@two.test'), { smtp_probe: true }, bothHosts(preferred.port));
 
       assert.equal(result.summary.verdict, 'deliverable');
       assert.equal((verdictOf(result).smtp as { mx_host: string }).mx_host, 'mx2.two.test');
@@ -455,7 +453,7 @@ describe('email_verify against the DNS and SMTP fixtures', () => {
     it('fails as retryable only when every mail host defers', async () => {
       const busy = { greeting: '421 4.3.2 Service not available' };
       const { preferred, backup } = await mailHosts(busy, busy);
-      const error = await rejection(emailVerify(email('alice@two.test'), { smtp_probe: true }, context(preferred.port)));
+      const error = await rejection(emailVerify(email('alice@two.test'), { smtp_probe: true }, bothHosts(preferred.port)));
 
       assert.equal(error.failureClass, 'transient');
       assert.equal(error.code, 'smtp_temporary_failure');
