@@ -9,8 +9,6 @@ import { isIP } from 'node:net';
 import { refusalReason } from '../../core/address-policy';
 import { permanentError, transientError, type TechniqueNetwork } from './types';
 
-export { refusalReason };
-
 /** Throws a permanent "guard_refused" failure unless every address may be contacted. */
 export function assertAddressesAllowed(host: string, addresses: readonly string[], allowedCidrs: readonly string[]): void {
   for (const address of addresses) {

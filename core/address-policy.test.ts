@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { refusalReason } from './guard';
+import { refusalReason } from './address-policy';
 
-describe('the scanning guard', () => {
+describe('the address policy', () => {
   for (const [address, reason] of [
     ['127.0.0.1', /loopback/],
     ['10.0.0.8', /private/],
