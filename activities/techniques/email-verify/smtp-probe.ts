@@ -75,7 +75,11 @@ function temporaryFailure(reply: SmtpReply, stage: string): TechniqueError {
   return transientError(code, `the mail server answered ${stage} with ${describe(reply)}; try again later`);
 }
 
-/** A 4xx anywhere means "try later": greylisting, or a server busy right now. */
+/**
+ * A 4xx to HELO or MAIL FROM means "try later" (greylisting, or a server busy right now), once
+ * converse has set aside a 421 (deferred to the next host) and, at MAIL FROM, a refusal of our
+ * sender. At RCPT TO, converse throws the same failure for a reply classified as temporary.
+ */
 function assertNotTemporary(reply: SmtpReply, stage: string): void {
   if (isTemporary(reply)) throw temporaryFailure(reply, stage);
 }
@@ -85,7 +89,8 @@ const ended = (outcome: ProbeOutcome, reply: SmtpReply): Conversation => ({ outc
 /**
  * One conversation. A 4xx greeting, or a 421 (service closing) before RCPT, is this host's
  * "not now", not the domain's: a deferral, so the next address is tried. Other 4xx replies
- * before RCPT, and any at RCPT, fail the probe as retryable at once.
+ * before RCPT, and any at RCPT, fail the probe as retryable at once, except a refusal of our
+ * sender, which ends it as `sender_rejected`.
  */
 async function converse(session: SmtpSession, greeting: SmtpReply, recipient: string, domain: string, options: ProbeOptions): Promise<Conversation | Deferral> {
   const { smtpHeloName, smtpMailFrom } = options.network;
@@ -103,10 +108,9 @@ async function converse(session: SmtpSession, greeting: SmtpReply, recipient: st
   if (mail.code !== 250) return ended('policy', mail);
 
   const rcpt = await session.command(`RCPT TO:<${recipient}>`);
-  if (isSenderRejection(rcpt)) return ended('sender_rejected', rcpt);
-  assertNotTemporary(rcpt, 'RCPT TO');
   const status = classifyRecipientReply(rcpt);
-  if (status !== 'accepted' || !options.catchAllTest) return ended(status === 'temporary' ? 'protocol' : status, rcpt);
+  if (status === 'temporary') throw temporaryFailure(rcpt, 'RCPT TO');
+  if (status !== 'accepted' || !options.catchAllTest) return ended(status, rcpt);
   // A recipient nobody has: accepted too means the server accepts everything. Anything else
   // (greylisting above all) leaves the question open, and the verdict must say so.
   const random = await session.command(`RCPT TO:<verify-${randomBytes(6).toString('hex')}@${domain}>`);

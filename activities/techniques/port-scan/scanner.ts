@@ -151,8 +151,7 @@ export function scanPorts(options: ScanOptions): Promise<ScanReport> {
       stop();
       progress();
       open.sort((a, b) => a - b);
-      const concurrency = Math.max(1, Math.floor(options.concurrency));
-      resolve({ open, ...counts, engine: connector.engine, concurrency, durationMs: performance.now() - started });
+      resolve({ open, ...counts, engine: connector.engine, concurrency: requested, durationMs: performance.now() - started });
     }
     function onAbort(): void {
       stop();

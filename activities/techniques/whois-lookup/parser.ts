@@ -91,7 +91,7 @@ export function readPairs(text: string): WhoisPairs {
   const add = (key: string, value: string) => {
     const clean = value.trim();
     if (clean === '') return;
-    const normalized = key.trim().toLowerCase().replace(/\s+/g, ' ');
+    const normalized = normalizeKey(key);
     pairs.set(normalized, [...(pairs.get(normalized) ?? []), clean]);
   };
   let section: { key: string; indent: number } | null = null;
@@ -121,7 +121,7 @@ export function readPairs(text: string): WhoisPairs {
 }
 
 function addBracketed(add: (key: string, value: string) => void, rawKey: string, value: string): void {
-  const key = rawKey.trim().toLowerCase().replace(/\s+/g, ' ');
+  const key = normalizeKey(rawKey);
   const until = key === 'state' ? STATE_UNTIL.exec(value) : null;
   if (until) {
     add('state', until[1]!);
@@ -129,6 +129,11 @@ function addBracketed(add: (key: string, value: string) => void, rawKey: string,
     return;
   }
   add(BRACKET_ALIASES[key] ?? key, value);
+}
+
+/** A WHOIS key as the pairs map holds it: trimmed, lower case, inner whitespace one space. */
+function normalizeKey(key: string): string {
+  return key.trim().toLowerCase().replace(/\s+/g, ' ');
 }
 
 /** Parses one WHOIS answer into a record; fields the text does not carry stay empty. */
