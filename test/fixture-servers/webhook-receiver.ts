@@ -3,6 +3,7 @@
  * and answers with scripted statuses, so tests can watch retries and check signatures.
  */
 import http from 'node:http';
+import { verifyWebhookSignature } from '../../core/webhook-signature';
 import { listenTracked } from './listen';
 
 /** One request as received. */
@@ -12,6 +13,15 @@ export interface ReceivedRequest {
   readonly headers: http.IncomingHttpHeaders;
   readonly body: string;
   readonly at: number;
+}
+
+/** Why `request` fails the signature check with `secret` (verifyWebhookSignature), or null when it passes. */
+export function signatureProblem(request: ReceivedRequest, secret: string): string | null {
+  const header = (name: string) => {
+    const value = request.headers[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  return verifyWebhookSignature(secret, { signature: header('x-osint-signature'), timestamp: header('x-osint-timestamp'), body: request.body });
 }
 
 /** A running receiver. */

@@ -7,8 +7,7 @@ import { startDnsServer, type DnsServer } from '../../fixture-servers/dns-server
 import { startSmtpServer, type SmtpServer } from '../../fixture-servers/smtp-server';
 import { startTcpPorts, type TcpPorts } from '../../fixture-servers/tcp-ports';
 import { startWhoisServer, type WhoisServer } from '../../fixture-servers/whois-server';
-import { startWebhookReceiver } from '../../fixture-servers/webhook-receiver';
-import { verifyWebhookSignature } from '../../../core/webhook-signature';
+import { signatureProblem, startWebhookReceiver } from '../../fixture-servers/webhook-receiver';
 import { startPipeline, type Pipeline } from '../../helpers/pipeline-worker';
 
 type Job = { id: string; status: string; run_number: number; attempts: number; last_error: string | null; next_retry_at: string | null; temporal_ui_url: string };
@@ -185,12 +184,7 @@ describe('the job pipeline', function () {
       await waitForStatus(job.id, ['SUCCEEDED']);
       const requests = await receiver.waitForRequests(2, 20000);
       const bodies = requests.map((request) => {
-        const refusal = verifyWebhookSignature(hook.body.secret, {
-          signature: request.headers['x-osint-signature'] as string | undefined,
-          timestamp: request.headers['x-osint-timestamp'] as string | undefined,
-          body: request.body,
-        });
-        assert.equal(refusal, null);
+        assert.equal(signatureProblem(request, hook.body.secret), null);
         return JSON.parse(request.body) as { event: string; data: { job: { id: string; status: string } } };
       });
       assert.deepEqual(bodies.map((body) => body.event).sort(), ['findings.changed', 'job.finished']);
@@ -210,12 +204,7 @@ describe('the job pipeline', function () {
       const job = await createJob('cancelled.example.test', 'dns_lookup');
       assert.equal((await cast.analyst.call('POST', `${base()}/jobs/${job.id}/cancel`, { reason: 'wrong target' })).status, 200);
       const [request] = await receiver.waitForRequests(1, 20000);
-      const refusal = verifyWebhookSignature(hook.body.secret, {
-        signature: request!.headers['x-osint-signature'] as string | undefined,
-        timestamp: request!.headers['x-osint-timestamp'] as string | undefined,
-        body: request!.body,
-      });
-      assert.equal(refusal, null);
+      assert.equal(signatureProblem(request!, hook.body.secret), null);
       const body = JSON.parse(request!.body) as { event: string; data: { job: { id: string; status: string; last_error: string } } };
       assert.deepEqual([body.event, body.data.job.id, body.data.job.status], ['job.finished', job.id, 'CANCELLED']);
       assert.match(body.data.job.last_error, /^cancelled by /);

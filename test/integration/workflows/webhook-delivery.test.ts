@@ -7,7 +7,6 @@ import { noopJobMetrics } from '../../../core/job-metrics';
 import { taskQueueName } from '../../../core/domain/temporal';
 import type { JobFinishedNotice } from '../../../core/domain/webhooks';
 import { createLogger } from '../../../core/logger';
-import { verifyWebhookSignature } from '../../../core/webhook-signature';
 import { createRepositories } from '../../../db/repositories';
 import { startTestApi, type TestApi } from '../../helpers/api';
 import { createWorkspaceCast, type WorkspaceCast } from '../../helpers/actors';
@@ -15,7 +14,7 @@ import { openTestClients, resetState, type TestClients } from '../../helpers/cli
 import { findingInput, insertFindings, insertJob, insertTarget, type TargetFixture } from '../../helpers/factories';
 import { createTestWorker, workflowBundle, type TestWorker } from '../../helpers/temporal-worker';
 import { startDnsServer, type DnsServer } from '../../fixture-servers/dns-server';
-import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from '../../fixture-servers/webhook-receiver';
+import { signatureProblem, startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from '../../fixture-servers/webhook-receiver';
 
 type Delivery = {
   id: string;
@@ -135,12 +134,7 @@ describe('webhook delivery (real dev server, real activities)', function () {
   }
 
   function assertSigned(request: ReceivedRequest, secret: string): void {
-    const problem = verifyWebhookSignature(secret, {
-      signature: request.headers['x-osint-signature'] as string,
-      timestamp: request.headers['x-osint-timestamp'] as string,
-      body: request.body,
-    });
-    assert.equal(problem, null);
+    assert.equal(signatureProblem(request, secret), null);
   }
 
   it('delivers job.finished to a loopback receiver as a signed JSON POST, and records it DELIVERED', async () => {
@@ -159,7 +153,7 @@ describe('webhook delivery (real dev server, real activities)', function () {
     assert.equal(body.workspace_id, cast.workspaceId);
     assert.deepEqual([body.data.job.id, body.data.job.status], [jobId, 'SUCCEEDED']);
     assert.equal(request!.headers['x-osint-delivery'], body.id);
-    assert.equal(verifyWebhookSignature('another secret', { signature: request!.headers['x-osint-signature'] as string, timestamp: request!.headers['x-osint-timestamp'] as string, body: request!.body }), 'signature does not match');
+    assert.equal(signatureProblem(request!, 'another secret'), 'signature does not match');
 
     const [recorded] = await settled(webhook.id);
     assert.deepEqual([recorded!.id, recorded!.status, recorded!.attempts, recorded!.response_status, recorded!.job_id], [body.id, 'DELIVERED', 1, 200, jobId]);
@@ -234,7 +228,7 @@ describe('webhook delivery (real dev server, real activities)', function () {
     await cast.admin.call('POST', `${base()}/webhooks/${webhook.id}/ping`);
     const [request] = await receiver.waitForRequests(1);
     assertSigned(request!, edited.body.secret);
-    assert.equal(verifyWebhookSignature(webhook.secret, { signature: request!.headers['x-osint-signature'] as string, timestamp: request!.headers['x-osint-timestamp'] as string, body: request!.body }), 'signature does not match');
+    assert.equal(signatureProblem(request!, webhook.secret), 'signature does not match');
   });
 
   it('never blocks the job on a receiver that is down: notify returns at once, the delivery fails after its attempts', async () => {
