@@ -5,8 +5,9 @@ import { MembershipCache } from '../../api/auth/membership-cache';
 import { createReadinessProbe } from '../../api/readiness';
 import { createLogger, type Logger } from '../../core/logger';
 import { createApiMetrics } from '../../core/metrics';
-import type { TestClients } from './clients';
+import { openTestClients, type TestClients } from './clients';
 import { serve, type TestServer } from './http';
+import { freePort } from './throwaway-service';
 
 /** A running API and the declarations it serves. */
 export interface TestApi extends TestServer {
@@ -50,4 +51,22 @@ export async function startTestApi(clients: TestClients, options: { logger?: Log
       await memberships.close();
     },
   };
+}
+
+/**
+ * Runs `body` against an API whose Temporal address is a free loopback port (nothing answers)
+ * and whose API_TEMPORAL_TIMEOUT_MS is 1000, then closes the API and its clients.
+ */
+export async function withOfflineTemporalApi<T>(body: (api: TestApi) => Promise<T>): Promise<T> {
+  const offline = await openTestClients({ TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`, API_TEMPORAL_TIMEOUT_MS: '1000' });
+  try {
+    const api = await startTestApi(offline);
+    try {
+      return await body(api);
+    } finally {
+      await api.close();
+    }
+  } finally {
+    await offline.close();
+  }
 }

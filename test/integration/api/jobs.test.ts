@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { startTestApi, type TestApi } from '../../helpers/api';
+import { startTestApi, withOfflineTemporalApi, type TestApi } from '../../helpers/api';
 import { addTarget, callAs, createWorkspaceCast, type Actor, type WorkspaceCast } from '../../helpers/actors';
-import { openTestClients, useTestClients } from '../../helpers/clients';
-import { freePort } from '../../helpers/throwaway-service';
+import { useTestClients } from '../../helpers/clients';
 
 type ErrorBody = { error: { code: string; message: string; details: { fields?: { field: string; message: string }[] } | null } };
 type JobBody = Record<string, unknown> & { id: string; status: string; technique: string; target_id: string; params: Record<string, unknown> };
@@ -302,9 +301,7 @@ describe('jobs', function () {
 
   describe('POST /workspaces/{workspace_id}/jobs/{job_id}/enqueue while Temporal is down', () => {
     it('answers 503 within API_TEMPORAL_TIMEOUT_MS and leaves the job CREATED, with no history row', async () => {
-      const offline = await openTestClients({ TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`, API_TEMPORAL_TIMEOUT_MS: '1000' });
-      const offlineApi = await startTestApi(offline);
-      try {
+      await withOfflineTemporalApi(async (offlineApi) => {
         const created = await createJob(cast.analyst, { target_id: domainId, technique: 'dns_lookup' });
         const started = Date.now();
         const response = await callAs<{ error: { code: string } }>(offlineApi.url, cast.analyst.token, 'POST', `${jobsPath()}/${created.body.id}/enqueue`);
@@ -314,10 +311,7 @@ describe('jobs', function () {
         assert.equal(job.status, 'CREATED');
         const events = await clients().knex('job_events').where({ job_id: created.body.id }).pluck('to_status');
         assert.deepEqual(events, ['CREATED']);
-      } finally {
-        await offlineApi.close();
-        await offline.close();
-      }
+      });
     });
   });
 

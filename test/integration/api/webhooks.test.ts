@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createLogger } from '../../../core/logger';
 import { SecretBox } from '../../../core/secret-box';
-import { startTestApi, type TestApi } from '../../helpers/api';
+import { startTestApi, withOfflineTemporalApi, type TestApi } from '../../helpers/api';
 import { callAs, createWorkspaceCast, type WorkspaceCast } from '../../helpers/actors';
-import { openTestClients, useTestClients } from '../../helpers/clients';
-import { freePort } from '../../helpers/throwaway-service';
+import { useTestClients } from '../../helpers/clients';
 
 type Webhook = { id: string; workspace_id: string; url: string; events: string[]; description: string | null; created_by: string | null; created_at: string; secret?: string };
 type ErrorBody = { error: { code: string; message: string; details: { fields?: { field: string; message: string }[] } | null } };
@@ -260,9 +259,7 @@ describe('webhooks', function () {
     });
 
     it('answers 503 within API_TEMPORAL_TIMEOUT_MS when Temporal does not take the delivery, and marks it FAILED', async () => {
-      const offline = await openTestClients({ TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`, API_TEMPORAL_TIMEOUT_MS: '1000' });
-      const offlineApi = await startTestApi(offline);
-      try {
+      await withOfflineTemporalApi(async (offlineApi) => {
         const webhook = await create();
         const started = Date.now();
         const response = await callAs<ErrorBody>(offlineApi.url, cast.admin.token, 'POST', `${path()}/${webhook.id}/ping`);
@@ -271,10 +268,7 @@ describe('webhooks', function () {
         assert.equal(response.body.error.code, 'service_unavailable');
         const rows = await clients().knex('webhook_deliveries').where({ webhook_id: webhook.id }).select('event', 'status', 'last_error');
         assert.deepEqual(rows, [{ event: 'webhook.ping', status: 'FAILED', last_error: 'Temporal did not accept the delivery' }]);
-      } finally {
-        await offlineApi.close();
-        await offline.close();
-      }
+      });
     });
   });
 
