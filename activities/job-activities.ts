@@ -139,11 +139,11 @@ export function createJobActivities(deps: JobActivityDeps) {
       if (!technique) throw ApplicationFailure.nonRetryable(`technique ${plan.technique} is not available`, 'JobNotRunnable');
       // The workflow's status attribute learns RUNNING from here: a retry at once (it showed
       // RETRYING), a first attempt once it has run for the grace period (short ones never show it).
-      const grace = Math.min(HEARTBEAT_GRACE_MS, plan.policy.heartbeatTimeoutMs / 4);
+      const grace = Math.min(HEARTBEAT_PERIOD_MS, plan.policy.heartbeatTimeoutMs / 4);
       if (attempt > 1) await reportToWorkflow(context, log, { status: 'RUNNING', attempt });
       const runningReport = attempt > 1 ? undefined : setTimeout(() => void reportToWorkflow(context, log, { status: 'RUNNING', attempt }), grace);
       metrics.attempt(plan.technique);
-      const heartbeat = deferredHeartbeat(context, grace, Math.min(HEARTBEAT_INTERVAL_MS, plan.policy.heartbeatTimeoutMs / 4));
+      const heartbeat = deferredHeartbeat(context, grace);
       const attemptOnce = async (): Promise<TechniqueOutcome> => {
         try {
           const waited = await heartbeatWhile(heartbeat, 'waiting for the technique rate limit', deps.politeness.waitForTechniqueSlot(plan.technique, signal));
@@ -249,11 +249,11 @@ async function reportToWorkflow(context: Context, log: Logger, status: AttemptSt
   }
 }
 
-/** How long an attempt runs before its first heartbeat reaches Temporal (at most a quarter of the heartbeat timeout). */
-const HEARTBEAT_GRACE_MS = 1000;
-
-/** The longest an attempt goes without a heartbeat after the grace period (at most a quarter of the heartbeat timeout). */
-const HEARTBEAT_INTERVAL_MS = 1000;
+/**
+ * How long an attempt runs before its first heartbeat reaches Temporal, and the longest it then
+ * goes without one (each at most a quarter of the heartbeat timeout).
+ */
+const HEARTBEAT_PERIOD_MS = 1000;
 
 /** An attempt's heartbeats: held back at first, then steady until the attempt is over. */
 export interface DeferredHeartbeat {
@@ -271,14 +271,14 @@ export interface DeferredHeartbeat {
  * through afterwards; the SDK throttles them from there. Cancellation still arrives with the first
  * heartbeat, at most `graceMs` late.
  *
- * From the grace period on, a heartbeat goes out at least every `intervalMs`, repeating the latest
+ * From the grace period on, a heartbeat goes out at least every `intervalMs` (by default `graceMs`), repeating the latest
  * details: a technique waits up to its own timeouts on a silent connect or reply (an SMTP server
  * behind a filter, a tarpit, a banner that never comes), and a quiet stretch must neither let the
  * heartbeat timeout kill a healthy attempt nor delay its cancellation, which Temporal delivers in
  * heartbeat answers. A lost worker is still caught by the heartbeat timeout (its timers die with
  * it); an attempt hung inside a live worker is ended by the activity's start-to-close timeout.
  */
-export function deferredHeartbeat(context: Pick<Context, 'heartbeat'>, graceMs: number, intervalMs: number): DeferredHeartbeat {
+export function deferredHeartbeat(context: Pick<Context, 'heartbeat'>, graceMs: number, intervalMs = graceMs): DeferredHeartbeat {
   const started = Date.now();
   let latest: unknown;
   let stopped = false;

@@ -2,8 +2,9 @@
  * The firing side of recurring scans: the activity that turns a firing of a Temporal Schedule
  * into a normal job, created as through the API (CREATED, with its history and audit rows); the
  * firing workflow then starts the job's workflow, which mirrors QUEUED as it does for any job
- * whose QUEUED it did not find. A firing that ends before starting its job leaves it CREATED,
- * where it can still be enqueued or cancelled through the API.
+ * whose QUEUED it did not find. A firing cancelled before starting its job cancels the job
+ * (cancelUnstartedJob) and tells its webhooks; one that fails or is terminated first leaves it
+ * CREATED, where it can still be enqueued or cancelled through the API.
  */
 import type { Knex } from 'knex';
 import type { Config } from '../core/config';
@@ -31,58 +32,6 @@ export function createScheduleActivities(deps: ScheduleActivityDeps) {
   const { repos } = deps;
   const metrics = deps.metrics ?? noopJobMetrics;
 
-  /** The firing's job, created or found, in one transaction; `noteTechnique` learns the schedule's technique first. */
-  function createJob(request: ScheduledJobRequest, noteTechnique: (technique: string) => void): Promise<{ plan: ScheduledJobPlan; created: boolean } | null> {
-    return deps.knex.transaction(async (trx) => {
-      const schedule = await repos.schedules.findForFiring(request.scheduleId, trx);
-      const target = schedule && (await repos.targets.find(schedule.workspace_id, schedule.target_id, trx));
-      if (!schedule || !target) {
-        deps.logger.info({ schedule_id: request.scheduleId, nominal_time: request.nominalTime }, 'schedule gone; the firing creates no job');
-        return null;
-      }
-      const workspaceId = schedule.workspace_id;
-      noteTechnique(schedule.technique);
-      const key = idempotencyKey({
-        workspaceId,
-        targetId: schedule.target_id,
-        technique: schedule.technique,
-        params: schedule.params,
-        schedule: { id: schedule.id, nominalTime: request.nominalTime },
-      });
-      const inserted = await repos.jobs.insertIfAbsent(
-        workspaceId,
-        { target_id: schedule.target_id, technique: schedule.technique, params: schedule.params, idempotency_key: key, created_by: null, schedule_id: schedule.id },
-        trx,
-      );
-      const { job } = inserted;
-      if (inserted.created) {
-        await repos.auditLogs.record(
-          workspaceId,
-          {
-            action: 'job.created',
-            entity_type: 'job',
-            entity_id: job.id,
-            actor_id: null,
-            details: { target_id: schedule.target_id, technique: schedule.technique, schedule_id: schedule.id, nominal_time: request.nominalTime },
-          },
-          trx,
-        );
-      }
-      const plan: ScheduledJobPlan = {
-        jobId: job.id,
-        workspaceId,
-        targetId: job.target_id,
-        targetValue: target.value,
-        technique: job.technique,
-        runNumber: job.run_number,
-        status: job.status,
-        taskQueue: taskQueueName(deps.config.temporal.taskQueue, TECHNIQUES[job.technique].queueClass),
-        policy: deps.config.jobs[job.technique],
-      };
-      return { plan, created: inserted.created };
-    });
-  }
-
   return {
     /**
      * Creates the firing's job in CREATED, or returns the job an earlier attempt of the same
@@ -92,7 +41,54 @@ export function createScheduleActivities(deps: ScheduleActivityDeps) {
     async createScheduledJob(request: ScheduledJobRequest): Promise<ScheduledJobPlan | null> {
       let technique = 'unknown';
       try {
-        const outcome = await createJob(request, (code) => (technique = code));
+        const outcome = await deps.knex.transaction(async (trx) => {
+          const schedule = await repos.schedules.findForFiring(request.scheduleId, trx);
+          const target = schedule && (await repos.targets.find(schedule.workspace_id, schedule.target_id, trx));
+          if (!schedule || !target) {
+            deps.logger.info({ schedule_id: request.scheduleId, nominal_time: request.nominalTime }, 'schedule gone; the firing creates no job');
+            return null;
+          }
+          const workspaceId = schedule.workspace_id;
+          technique = schedule.technique;
+          const key = idempotencyKey({
+            workspaceId,
+            targetId: schedule.target_id,
+            technique: schedule.technique,
+            params: schedule.params,
+            schedule: { id: schedule.id, nominalTime: request.nominalTime },
+          });
+          const inserted = await repos.jobs.insertIfAbsent(
+            workspaceId,
+            { target_id: schedule.target_id, technique: schedule.technique, params: schedule.params, idempotency_key: key, created_by: null, schedule_id: schedule.id },
+            trx,
+          );
+          const { job } = inserted;
+          if (inserted.created) {
+            await repos.auditLogs.record(
+              workspaceId,
+              {
+                action: 'job.created',
+                entity_type: 'job',
+                entity_id: job.id,
+                actor_id: null,
+                details: { target_id: schedule.target_id, technique: schedule.technique, schedule_id: schedule.id, nominal_time: request.nominalTime },
+              },
+              trx,
+            );
+          }
+          const plan: ScheduledJobPlan = {
+            jobId: job.id,
+            workspaceId,
+            targetId: job.target_id,
+            targetValue: target.value,
+            technique: job.technique,
+            runNumber: job.run_number,
+            status: job.status,
+            taskQueue: taskQueueName(deps.config.temporal.taskQueue, TECHNIQUES[job.technique].queueClass),
+            policy: deps.config.jobs[job.technique],
+          };
+          return { plan, created: inserted.created };
+        });
         if (outcome) metrics.scheduleFired(technique, outcome.created ? 'created' : 'duplicate');
         return outcome?.plan ?? null;
       } catch (error) {
@@ -101,7 +97,6 @@ export function createScheduleActivities(deps: ScheduleActivityDeps) {
         throw error;
       }
     },
-
 
     /**
      * Cancels a firing's job that was never started (the firing was cancelled first); a job

@@ -50,6 +50,7 @@ export interface NotifyResult {
 /** Creates notifyJobFinished, deliverWebhook and failWebhookDelivery. */
 export function createWebhookActivities(deps: WebhookActivityDeps) {
   const { repos, config } = deps;
+  const metrics = deps.metrics ?? noopJobMetrics;
   const secrets = new SecretBox(config.secretKey);
   const network = techniqueNetwork(config);
   const policy = { ...config.webhooks };
@@ -153,12 +154,12 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
       const recorded = { attempt, at: new Date(started).toISOString(), status_code: statusCode, error: failure?.message ?? null, duration_ms: Date.now() - started };
       await repos.webhooks.recordAttempt(webhook.workspace_id, delivery.id, recorded, failure === null);
       if (!failure) {
-        (deps.metrics ?? noopJobMetrics).webhookDelivery('delivered');
+        metrics.webhookDelivery('delivered');
         log.info({ status_code: statusCode }, 'webhook delivered');
         return { status: 'DELIVERED', statusCode };
       }
       // An attempt that ends the delivery counts once, as failed, when its workflow gives up.
-      if (!failure.permanent && attempt < policy.maxAttempts) (deps.metrics ?? noopJobMetrics).webhookDelivery('retrying');
+      if (!failure.permanent && attempt < policy.maxAttempts) metrics.webhookDelivery('retrying');
       log.warn({ status_code: statusCode, err: failure.message, permanent: failure.permanent }, 'webhook attempt failed');
       throw failure.permanent
         ? ApplicationFailure.nonRetryable(failure.message, WEBHOOK_PERMANENT_ERROR)
@@ -170,7 +171,7 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
       const found = await repos.webhooks.findDeliveryForWorker(input.deliveryId);
       if (!found) return;
       // A retry of this activity finds it FAILED already, and counts nothing more.
-      if (await repos.webhooks.markFailed(found.webhook.workspace_id, found.delivery.id, input.error)) (deps.metrics ?? noopJobMetrics).webhookDelivery('failed');
+      if (await repos.webhooks.markFailed(found.webhook.workspace_id, found.delivery.id, input.error)) metrics.webhookDelivery('failed');
     },
   };
 }

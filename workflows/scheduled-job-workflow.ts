@@ -42,16 +42,6 @@ export async function scheduledJobWorkflow(input: ScheduledJobInput): Promise<Sc
   if (!plan) return { ...firing, jobId: null, outcome: 'schedule_gone' };
   // An earlier firing with the same nominal time (e.g. a backfill over it) created and ran this job.
   if (plan.status !== 'CREATED' && plan.status !== 'QUEUED') return { ...firing, jobId: plan.jobId, outcome: 'already_started' };
-  // Cancelled (overlap policy CANCEL_OTHER) before the job started: the job will never run. It
-  // ends here, without a workflow of its own, so this tells its webhooks.
-  const cancelUnstarted = () =>
-    CancellationScope.nonCancellable(async () => {
-      const reason = 'the firing was cancelled before its job started';
-      if (await cancelUnstartedJob({ workspaceId: plan.workspaceId, jobId: plan.jobId, reason })) {
-        await notifyJobFinished({ workspaceId: plan.workspaceId, jobId: plan.jobId, status: 'CANCELLED' });
-      }
-    });
-
   let child;
   try {
     if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('the firing was cancelled');
@@ -77,7 +67,16 @@ export async function scheduledJobWorkflow(input: ScheduledJobInput): Promise<Sc
     });
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) return { ...firing, jobId: plan.jobId, outcome: 'already_started' };
-    if (isCancellation(error)) await cancelUnstarted();
+    // Cancelled (overlap policy CANCEL_OTHER) before the job started: the job will never run. It
+    // ends here, without a workflow of its own, so this tells its webhooks.
+    if (isCancellation(error)) {
+      await CancellationScope.nonCancellable(async () => {
+        const reason = 'the firing was cancelled before its job started';
+        if (await cancelUnstartedJob({ workspaceId: plan.workspaceId, jobId: plan.jobId, reason })) {
+          await notifyJobFinished({ workspaceId: plan.workspaceId, jobId: plan.jobId, status: 'CANCELLED' });
+        }
+      });
+    }
     throw error;
   }
   try {
