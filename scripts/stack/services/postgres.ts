@@ -64,7 +64,7 @@ function initCluster(bin: string, dir: string, dataDir: string, settings: StackS
   fs.writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
   if (isRoot()) execFileSync('chown', ['-R', `${SYSTEM_USER}:${SYSTEM_USER}`, dir]);
   try {
-    const [command, args] = asClusterOwner(path.join(bin, 'initdb'), [
+    const args = [
       '-D', dataDir,
       '-U', user,
       `--pwfile=${passwordFile}`,
@@ -72,22 +72,18 @@ function initCluster(bin: string, dir: string, dataDir: string, settings: StackS
       '--auth-host=scram-sha-256',
       '-E', 'UTF8',
       '--locale=C.UTF-8',
-    ]);
-    execFileSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    ];
+    execFileSync(path.join(bin, 'initdb'), args, { stdio: ['ignore', 'ignore', 'pipe'], ...clusterOwnerIds() });
   } finally {
     fs.rmSync(passwordFile, { force: true });
   }
 }
 
-/** As root, the uid and gid of the cluster's owner, to run the server as. */
+/** As root, the uid and gid of the cluster's owner, to run initdb and the server as. */
 function clusterOwnerIds(): { uid?: number; gid?: number } {
   if (!isRoot()) return {};
   const id = (flag: string) => Number(execFileSync('id', [flag, SYSTEM_USER], { encoding: 'utf8' }).trim());
   return { uid: id('-u'), gid: id('-g') };
-}
-
-function asClusterOwner(command: string, args: string[]): [string, string[]] {
-  return isRoot() ? ['runuser', ['-u', SYSTEM_USER, '--', command, ...args]] : [command, args];
 }
 
 function isRoot(): boolean {
