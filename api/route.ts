@@ -115,17 +115,19 @@ function validatePart(schema: TSchema, part: RequestPart, onError?: () => Error)
   const validate = compileValidator(schema, part);
   return async function validateRequestPart(ctx, next) {
     const value = readPart(ctx, part);
-    const problems = validate(value);
+    const problems = validate(value, part === 'body' ? (ctx.request as { rawBody?: string }).rawBody : undefined);
     if (problems.length > 0) throw onError ? onError() : errors.validation(problems);
-    // Access checks read the path's ids from ctx.params: they get the canonical (lowercase) ones.
-    if (part === 'params') Object.assign(ctx.params, value);
     ctx.state.validated = { ...(ctx.state.validated as object), [part]: value };
     await next();
   };
 }
 
+/**
+ * The value to validate. Path parameters are validated in place, so access checks, which read
+ * the path's ids from ctx.params, get the canonical (lowercase) ones.
+ */
 function readPart(ctx: Context, part: RequestPart): unknown {
-  if (part === 'params') return { ...ctx.params };
+  if (part === 'params') return ctx.params;
   if (part === 'query') return { ...ctx.query };
   return (ctx.request as { body?: unknown }).body;
 }

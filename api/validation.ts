@@ -24,8 +24,11 @@ const textAjv = createAjv(true);
 /** Where a value comes from in the request. */
 export type RequestPart = 'body' | 'query' | 'params';
 
-/** A compiled validator returning the field problems (none when valid). */
-export type Validator = (value: unknown) => FieldProblem[];
+/**
+ * A compiled validator returning the field problems (none when valid). `rawText`, the body's JSON
+ * text when the caller has it, lets the NUL check skip bodies that cannot hold one.
+ */
+export type Validator = (value: unknown, rawText?: string) => FieldProblem[];
 
 /**
  * Compiles `schema` for `part`; validation fills defaults, coerces text and lowercases UUIDs in
@@ -33,35 +36,60 @@ export type Validator = (value: unknown) => FieldProblem[];
  */
 export function compileValidator(schema: TSchema, part: RequestPart): Validator {
   const validate: ValidateFunction = (part === 'body' ? bodyAjv : textAjv).compile(schema);
-  return (value) => {
+  const lowercaseUuids = uuidRewriter(schema);
+  return (value, rawText) => {
     if (!validate(value)) return toFieldProblems(validate.errors ?? [], part);
-    const problems = part === 'body' ? nulProblems(value, [part]) : [];
-    if (problems.length === 0) lowercaseUuids(schema, value);
+    const problems = part === 'body' && mayHoldNul(rawText) ? nulProblems(value, [part]) : [];
+    if (problems.length === 0) lowercaseUuids?.(value);
     return problems;
   };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Rewrites a valid value in place (or answers its replacement, for a string). */
+type Rewriter = (value: unknown) => unknown;
 
-/** Rewrites, in place, every string of `value` that `schema` types as a UUID in lowercase; answers the value. */
-function lowercaseUuids(schema: TSchema, value: unknown): unknown {
-  if (typeof value === 'string') {
-    const uuidHere = schema.format === 'uuid' || (schema.anyOf as TSchema[] | undefined)?.some((branch) => branch.format === 'uuid');
-    return uuidHere && UUID.test(value) ? value.toLowerCase() : value;
+/**
+ * A rewriter that lowercases, in place, every string `schema` types as a UUID, visiting only the
+ * paths that lead to one; undefined when the schema has none. The value is already valid, so a
+ * string at a UUID path is a UUID (no schema unions a UUID with another string).
+ */
+function uuidRewriter(schema: TSchema): Rewriter | undefined {
+  const branches = schema.anyOf as TSchema[] | undefined;
+  if (schema.format === 'uuid' || branches?.some((branch) => branch.format === 'uuid')) {
+    return (value) => (typeof value === 'string' ? value.toLowerCase() : value);
   }
-  if (Array.isArray(value) && schema.items) {
-    value.forEach((item, index) => {
-      value[index] = lowercaseUuids(schema.items as TSchema, item);
+  if (schema.items) {
+    const rewriteItem = uuidRewriter(schema.items as TSchema);
+    if (!rewriteItem) return undefined;
+    return (value) => {
+      if (Array.isArray(value)) value.forEach((item, index) => (value[index] = rewriteItem(item)));
+      return value;
+    };
+  }
+  if (schema.properties) {
+    const rewriters = Object.entries(schema.properties as Record<string, TSchema>).flatMap(([key, property]) => {
+      const rewrite = uuidRewriter(property);
+      return rewrite ? [[key, rewrite] as const] : [];
     });
-    return value;
+    if (rewriters.length === 0) return undefined;
+    return (value) => {
+      if (!value || typeof value !== 'object') return value;
+      const record = value as Record<string, unknown>;
+      for (const [key, rewrite] of rewriters) {
+        if (Object.hasOwn(record, key)) record[key] = rewrite(record[key]);
+      }
+      return value;
+    };
   }
-  if (value && typeof value === 'object' && schema.properties) {
-    const record = value as Record<string, unknown>;
-    for (const [key, property] of Object.entries(schema.properties as Record<string, TSchema>)) {
-      if (Object.hasOwn(record, key)) record[key] = lowercaseUuids(property, record[key]);
-    }
-  }
-  return value;
+  return undefined;
+}
+
+/**
+ * Whether a body may hold a NUL: JSON.parse refuses raw control characters, so one can only
+ * arrive as the escape `\u0000`. Without the raw text, every body is walked.
+ */
+function mayHoldNul(rawText: string | undefined): boolean {
+  return rawText === undefined || rawText.includes('\\u0000');
 }
 
 /** A problem for each string or key of `value`, at any depth, that holds a NUL character. */
