@@ -52,7 +52,9 @@ export const errors = {
     new AppError('too_many_requests', 429, 'Too many requests; try again later', {
       retry_after_seconds: retryAfterSeconds,
     }),
-  unavailable: (message: string, details?: ErrorDetails) => new AppError('service_unavailable', 503, message, details),
+  /** `cause`, the failure behind it, is logged but never shown to the client. */
+  unavailable: (message: string, { details, ...options }: { details?: ErrorDetails; cause?: unknown } = {}) =>
+    new AppError('service_unavailable', 503, message, details, options),
   queryTimeout: () =>
     new AppError('query_timeout', 503, 'The database took longer than this API allows; narrow the request (filters, longer search words) and try again'),
   internal: (cause?: unknown) => new AppError('internal_error', 500, 'Internal server error', undefined, { cause }),

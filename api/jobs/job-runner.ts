@@ -11,13 +11,13 @@ import { jobMemo, type JobWorkflowInput } from '../../core/domain/job-execution'
 import { SEARCH_ATTRIBUTES, taskQueueName } from '../../core/domain/temporal';
 import { TECHNIQUES } from '../../core/domain/techniques';
 import { errors } from '../../core/errors';
-import { jobFinishedDeliveries } from '../../core/job-finished-deliveries';
-import { startDeliveryWorkflow } from '../../core/webhook-delivery-start';
+import { finishedJobEvents, jobFinishedDeliveries } from '../../core/job-finished-deliveries';
 import type { Job } from '../../db/models/Job';
 import type { Repositories } from '../../db/repositories';
 import { queueCreatedJob, transitionJob } from '../../db/repositories/job-transitions';
 import type { DeliveryRow } from '../../db/repositories/webhooks';
 import { cancelSignal, JOB_WORKFLOW_TYPE, requeueSignal, type CancelRequest } from '../../workflows/signals';
+import { startRecordedDelivery } from '../webhook-deliveries';
 
 /** Who is acting, for audit rows and signals. */
 export interface Actor {
@@ -68,8 +68,9 @@ export class JobRunner {
         const cancelled = await transitionJob(trx, workspaceId, job.id, { to: 'CANCELLED', mode: 'strict', error: `cancelled by ${actor.userId}` }, job);
         await this.audit(trx, workspaceId, job.id, 'job.cancelled', actor, { reason });
         // No workflow tells the webhooks of this end: the deliveries are recorded with it.
-        const webhooks = await this.deps.repos.webhooks.subscribedTo(workspaceId, ['job.finished'], trx);
-        const notice = { workspaceId, job: cancelled.job, status: 'CANCELLED', runNumber: cancelled.job.run_number, webhooks, events: ['job.finished'] as const };
+        const events = finishedJobEvents('CANCELLED');
+        const webhooks = await this.deps.repos.webhooks.subscribedTo(workspaceId, events, trx);
+        const notice = { workspaceId, job: cancelled.job, status: 'CANCELLED', runNumber: cancelled.job.run_number, webhooks, events };
         const deliveries = await this.deps.repos.webhooks.recordDeliveries(workspaceId, jobFinishedDeliveries(notice), trx);
         return { job: cancelled.job, immediate: true, deliveries };
       }
@@ -117,12 +118,7 @@ export class JobRunner {
 
   /** Starts the workflows of deliveries recorded with a change; one Temporal does not take is marked FAILED (the change stands). */
   private async startDeliveries(workspaceId: string, deliveries: readonly DeliveryRow[]): Promise<void> {
-    const options = { taskQueue: taskQueueName(this.deps.config.temporal.taskQueue, 'general'), policy: this.deps.config.webhooks };
-    for (const delivery of deliveries) {
-      await startDeliveryWorkflow(this.deps.temporal, delivery, options).catch(() =>
-        this.deps.repos.webhooks.markFailed(workspaceId, delivery.id, 'Temporal did not accept the delivery').catch(() => false),
-      );
-    }
+    for (const delivery of deliveries) await startRecordedDelivery(this.deps, workspaceId, delivery).catch(() => undefined);
   }
 
   /** Who cancels and why, then the cancellation request: the workflow mirrors CANCELLED and ends cancelled. */
@@ -161,7 +157,5 @@ export class JobRunner {
 }
 
 function unavailable(cause: unknown) {
-  const error = errors.unavailable('Temporal did not accept the request; the job is unchanged, try again');
-  (error as { cause?: unknown }).cause = cause;
-  return error;
+  return errors.unavailable('Temporal did not accept the request; the job is unchanged, try again', { cause });
 }

@@ -290,7 +290,5 @@ async function callTemporal<T>(timing: ScheduleTiming | undefined, call: () => P
 }
 
 function unavailable(cause: unknown) {
-  const error = errors.unavailable('Temporal did not accept the request; the schedule is unchanged, try again');
-  (error as { cause?: unknown }).cause = cause;
-  return error;
+  return errors.unavailable('Temporal did not accept the request; the schedule is unchanged, try again', { cause });
 }

@@ -3,6 +3,7 @@ import { temporal as proto } from '@temporalio/proto';
 import { TASK_QUEUE_CLASSES, taskQueueName } from '../../core/domain/temporal';
 import { openTestClients, type TestClients } from '../helpers/clients';
 import { requestJson } from '../helpers/http';
+import { pollUntil } from '../helpers/poll';
 import { spawnEntry } from '../helpers/spawn';
 import { TEST_ENV } from '../helpers/test-env';
 import { freePort } from '../helpers/throwaway-service';
@@ -59,11 +60,7 @@ describe('the worker process', function () {
       await worker.waitForOutput(/worker polling/, 90000);
       const queues = TASK_QUEUE_CLASSES.map((queueClass) => taskQueueName(clients.config.temporal.taskQueue, queueClass));
       for (const queue of queues) {
-        let pollers = 0;
-        for (let tries = 0; tries < 50 && pollers === 0; tries += 1) {
-          pollers = await pollerCount(queue);
-          if (pollers === 0) await new Promise((resolve) => setTimeout(resolve, 200));
-        }
+        const pollers = await pollUntil(() => pollerCount(queue), (count) => count > 0, { tries: 50, intervalMs: 200 });
         assert.ok(pollers > 0, `no worker polls ${queue}`);
       }
       worker.child.kill('SIGTERM');

@@ -53,9 +53,7 @@ export async function openEvidenceContent(store: EvidenceStore, evidence: Eviden
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'NoSuchKey' || code === 'NotFound') throw errors.notFound('Evidence content');
-    const unavailable = errors.unavailable('Object storage did not answer; try again');
-    (unavailable as { cause?: unknown }).cause = error;
-    throw unavailable;
+    throw errors.unavailable('Object storage did not answer; try again', { cause: error });
   }
 }
 

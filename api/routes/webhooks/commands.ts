@@ -1,12 +1,11 @@
 /** Changing a webhook and pinging it: checked before any write, audited or recorded in one transaction. */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Static } from '@sinclair/typebox';
-import { taskQueueName } from '../../../core/domain/temporal';
 import { errors, type FieldProblem } from '../../../core/errors';
 import type { SecretBox } from '../../../core/secret-box';
-import { startDeliveryWorkflow } from '../../../core/webhook-delivery-start';
 import type { DeliveryRow, WebhookRow } from '../../../db/repositories/webhooks';
 import type { RouteDeps } from '../../deps';
+import { startRecordedDelivery } from '../../webhook-deliveries';
 import type { UpdateWebhookBody } from './schema';
 import { webhookUrlProblem } from './url';
 
@@ -80,13 +79,7 @@ export async function pingWebhook(deps: Deps, ping: { workspaceId: string; webho
   const [delivery] = await deps.knex.transaction((trx) =>
     deps.repos.webhooks.recordDeliveries(ping.workspaceId, [{ id, webhook_id: webhook.id, event: 'webhook.ping', job_id: null, dedupe_key: `webhook.ping:${id}`, payload }], trx),
   );
-  try {
-    await startDeliveryWorkflow(deps.temporal, delivery!, { taskQueue: taskQueueName(deps.config.temporal.taskQueue, 'general'), policy: deps.config.webhooks });
-  } catch (error) {
-    await deps.repos.webhooks.markFailed(ping.workspaceId, id, 'Temporal did not accept the delivery');
-    const unavailable = errors.unavailable('Temporal did not accept the ping; its delivery is marked FAILED, try again');
-    (unavailable as { cause?: unknown }).cause = error;
-    throw unavailable;
-  }
+  const start = await startRecordedDelivery(deps, ping.workspaceId, delivery!);
+  if (!start.started) throw errors.unavailable('Temporal did not accept the ping; its delivery is marked FAILED, try again', { cause: start.refusal });
   return delivery!;
 }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestApi, type TestApi } from '../../helpers/api';
 import { addTarget, callAs, createWorkspaceCast, type Actor, type WorkspaceCast } from '../../helpers/actors';
 import { useTestClients } from '../../helpers/clients';
 import { insertJob } from '../../helpers/factories';
+import { pollUntil } from '../../helpers/poll';
 import { deleteTestSchedules, describeTemporalSchedule, temporalClient } from '../../helpers/schedules';
 import { testConfig } from '../../helpers/test-env';
 import { SEARCH_ATTRIBUTES } from '../../../core/domain/temporal';
@@ -414,11 +414,11 @@ describe('schedules', function () {
       const row = await clients().knex('schedules').where({ id: schedule.id }).first('technique', 'params');
       assert.deepEqual(row, { technique: 'port_scan', params: { ports: [22, 443] } });
       // The schedule's own labels change when its scheduler workflow takes the update, moments later.
-      let described = (await describeTemporalSchedule(clients(), schedule.temporal_schedule_id))!;
-      for (let tries = 0; described.searchAttributes[SEARCH_ATTRIBUTES.technique]?.[0] !== 'port_scan' && tries < 100; tries += 1) {
-        await sleep(50);
-        described = (await describeTemporalSchedule(clients(), schedule.temporal_schedule_id))!;
-      }
+      const described = await pollUntil(
+        async () => (await describeTemporalSchedule(clients(), schedule.temporal_schedule_id))!,
+        (description) => description.searchAttributes[SEARCH_ATTRIBUTES.technique]?.[0] === 'port_scan',
+        { tries: 100, intervalMs: 50 },
+      );
       assert.deepEqual(described.searchAttributes[SEARCH_ATTRIBUTES.technique], ['port_scan']);
       assert.deepEqual(described.action.searchAttributes?.[SEARCH_ATTRIBUTES.technique], ['port_scan']);
       assert.equal((described.action.memo as { technique?: string }).technique, 'port_scan');

@@ -8,6 +8,7 @@ import { temporal } from '../../../scripts/stack/services/temporal';
 import { startTestApi, type TestApi } from '../../helpers/api';
 import { openTestClients, type TestClients } from '../../helpers/clients';
 import { exportedSeries, metricNamesIn } from '../../helpers/exported-metrics';
+import { pollUntil } from '../../helpers/poll';
 import { promtool } from '../../helpers/promtool';
 import { spawnEntry, type SpawnedProcess } from '../../helpers/spawn';
 import { TEST_ENV, testStackSettings } from '../../helpers/test-env';
@@ -133,14 +134,12 @@ describe('the Prometheus that npm start runs', function () {
     server = await startThrowaway(prometheus, (port) => ({ ...env, PROMETHEUS_PORT: String(port) }));
     const base = `http://127.0.0.1:${server.env.PROMETHEUS_PORT}`;
     type Target = { labels: { job: string }; health: string; lastError: string };
-    let targets: Target[] = [];
     // Each target is first scraped at an offset within the 15 s interval.
-    for (let tries = 0; tries < 120; tries += 1) {
-      const body = (await (await fetch(`${base}/api/v1/targets`)).json()) as { data: { activeTargets: Target[] } };
-      targets = body.data.activeTargets;
-      if (targets.length === 4 && targets.every((target) => target.health === 'up')) break;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+    const targets = await pollUntil(
+      async () => ((await (await fetch(`${base}/api/v1/targets`)).json()) as { data: { activeTargets: Target[] } }).data.activeTargets,
+      (active) => active.length === 4 && active.every((target) => target.health === 'up'),
+      { tries: 120, intervalMs: 500 },
+    );
     const health = Object.fromEntries(targets.map((target) => [target.labels.job, target.health === 'up' ? 'up' : `${target.health}: ${target.lastError}`]));
     assert.deepEqual(health, { prometheus: 'up', api: 'up', worker: 'up', temporal: 'up' });
 

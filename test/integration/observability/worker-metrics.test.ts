@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { Client } from '@temporalio/client';
+import { pollUntil } from '../../helpers/poll';
 import { metricFamilies, promtool } from '../../helpers/promtool';
 import { spawnEntry } from '../../helpers/spawn';
 import { TEST_ENV } from '../../helpers/test-env';
@@ -25,11 +26,11 @@ describe("the worker's /metrics", function () {
     assert.equal(refusedJob.status, 'FAILED');
     assert.match(refusedJob.last_error ?? '', /refused to contact .*10\.0\.0\.1 is in a private range/);
     // The workflow's completion is recorded once its last task is done, just after the mirror write.
-    for (let tries = 0; tries < 50; tries += 1) {
-      exposition = await (await fetch(worker.metricsUrl)).text();
-      if (Object.keys(TEMPORAL_SDK_METRIC_FAMILIES).every((name) => metricFamilies(exposition).has(name))) break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    exposition = await pollUntil(
+      async () => (await fetch(worker.metricsUrl)).text(),
+      (text) => Object.keys(TEMPORAL_SDK_METRIC_FAMILIES).every((name) => metricFamilies(text).has(name)),
+      { tries: 50, intervalMs: 200 },
+    );
   });
 
   after(async () => harness?.close());

@@ -12,6 +12,7 @@ import { startTestApi, type TestApi } from '../../helpers/api';
 import { createWorkspaceCast, type WorkspaceCast } from '../../helpers/actors';
 import { openTestClients, resetState, type TestClients } from '../../helpers/clients';
 import { findingInput, insertFindings, insertJob, insertTarget, type TargetFixture } from '../../helpers/factories';
+import { pollUntil } from '../../helpers/poll';
 import { createTestWorker, workflowBundle, type TestWorker } from '../../helpers/temporal-worker';
 import { startDnsServer, type DnsServer } from '../../fixture-servers/dns-server';
 import { signatureProblem, startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from '../../fixture-servers/webhook-receiver';
@@ -53,7 +54,7 @@ async function startDeliveryWorker(clients: TestClients): Promise<DeliveryWorker
 
 /** The outcomes counted once `count` of them are in (they follow the row's last write by a moment). */
 async function countedOutcomes(worker: DeliveryWorker, count: number): Promise<string[]> {
-  for (let tries = 0; worker.outcomes.length < count && tries < 100; tries += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+  await pollUntil(() => worker.outcomes.length, (counted) => counted >= count, { tries: 100, intervalMs: 20 });
   return worker.outcomes.splice(0);
 }
 
