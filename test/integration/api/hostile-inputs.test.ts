@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { startTestApi, type TestApi } from '../../helpers/api';
-import { createWorkspaceCast, type WorkspaceCast } from '../../helpers/actors';
+import { addTarget, createWorkspaceCast, type WorkspaceCast } from '../../helpers/actors';
 import { useTestClients } from '../../helpers/clients';
 import { findingInput, insertEvidence, insertFindings, insertJob, insertTarget } from '../../helpers/factories';
 
@@ -198,19 +198,20 @@ describe('hostile inputs on findings, evidence and audit endpoints', function ()
   describe('NUL characters in JSON bodies, which PostgreSQL text cannot hold', () => {
     it('answers 422 naming the field, at any depth and in keys, and writes nothing', async () => {
       const base = `/workspaces/${cast.workspaceId}`;
-      const target = await cast.admin.call<{ id: string }>('POST', `${base}/targets/domain`, { value: 'nul-check.example' });
-      const job = await cast.admin.call<{ id: string }>('POST', `${base}/jobs`, { target_id: target.body.id, technique: 'dns_lookup' });
+      const targetId = await addTarget(cast.admin, cast.workspaceId, 'domain', 'nul-check.example');
+      const job = await cast.admin.call<{ id: string }>('POST', `${base}/jobs`, { target_id: targetId, technique: 'dns_lookup' });
       const cases: [string, string, Record<string, unknown>, string][] = [
         ['POST', '/workspaces', { name: 'a\u0000b' }, 'body.name'],
         ['POST', '/workspaces', { name: 'ok', description: '\u0000' }, 'body.description'],
         ['POST', `${base}/jobs/${job.body.id}/cancel`, { reason: 'why\u0000' }, 'body.reason'],
-        ['POST', `${base}/schedules`, { target_id: target.body.id, technique: 'dns_lookup', interval_seconds: 86400, note: 'n\u0000' }, 'body.note'],
+        ['POST', `${base}/schedules`, { target_id: targetId, technique: 'dns_lookup', interval_seconds: 86400, note: 'n\u0000' }, 'body.note'],
         ['POST', `${base}/webhooks`, { url: 'https://hooks.example.test/a\u0000b', events: ['job.finished'] }, 'body.url'],
         ['POST', `${base}/webhooks`, { url: 'https://hooks.example.test/', events: ['job.finished'], description: 'd\u0000' }, 'body.description'],
-        ['POST', `${base}/jobs`, { target_id: target.body.id, technique: 'port_scan', params: { ports: ['80\u0000'] } }, 'body.params.ports.0'],
+        ['POST', `${base}/jobs`, { target_id: targetId, technique: 'port_scan', params: { ports: ['80\u0000'] } }, 'body.params.ports.0'],
         ['POST', `${base}/targets/email`, { value: 'a\u0000@example.test' }, 'body.value'],
       ];
-      const before = await Promise.all(['workspaces', 'schedules', 'webhooks', 'jobs', 'targets', 'audit_logs'].map((table) => clients().knex(table).count()));
+      const rowCounts = () => Promise.all(['workspaces', 'schedules', 'webhooks', 'jobs', 'targets', 'audit_logs'].map((table) => clients().knex(table).count()));
+      const before = await rowCounts();
       const failures: string[] = [];
       for (const [method, path, body, field] of cases) {
         const response = await cast.admin.call<ErrorBody>(method, path, body);
@@ -218,7 +219,7 @@ describe('hostile inputs on findings, evidence and audit endpoints', function ()
         if (response.status !== 422 || !fields.includes(field)) failures.push(`${method} ${path} ${JSON.stringify(body)} → ${response.status} ${JSON.stringify(response.body)}`);
       }
       assert.deepEqual(failures, []);
-      const after = await Promise.all(['workspaces', 'schedules', 'webhooks', 'jobs', 'targets', 'audit_logs'].map((table) => clients().knex(table).count()));
+      const after = await rowCounts();
       assert.deepEqual(after, before, 'nothing was written');
       assert.equal((await cast.admin.call<{ status: string }>('GET', `${base}/jobs/${job.body.id}`)).body.status, 'CREATED');
     });

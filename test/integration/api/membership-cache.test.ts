@@ -26,8 +26,9 @@ describe('membership cache', function () {
   this.timeout(30000);
   const clients = useTestClients();
   const caches: MembershipCache[] = [];
-  const openCache = async (ttlMs = 30000) => {
-    const cache = new MembershipCache({ publisher: clients().redis, subscriber: clients().redis.duplicate(), ttlMs, logger: silent });
+  /** A started cache with time to live `ttlMs`, listening on `subscriber` (a connection of its own by default). */
+  const openCache = async (ttlMs = 30000, subscriber = clients().redis.duplicate()) => {
+    const cache = new MembershipCache({ publisher: clients().redis, subscriber, ttlMs, logger: silent });
     caches.push(cache);
     await cache.start();
     return cache;
@@ -93,9 +94,7 @@ describe('membership cache', function () {
 
   it('reads every membership again while its subscription is down, and reuses them once it is back', async () => {
     const subscriber = clients().redis.duplicate();
-    const cache = new MembershipCache({ publisher: clients().redis, subscriber, ttlMs: 30000, logger: silent });
-    caches.push(cache);
-    await cache.start();
+    const cache = await openCache(30000, subscriber);
     const member = counting(MEMBER);
     await cache.lookup('u1', 'w1', member);
     assert.equal(cache.isLive, true);

@@ -3,6 +3,7 @@ import { Client } from '@temporalio/client';
 import { TECHNIQUES } from '../../../core/domain/techniques';
 import { taskQueueName } from '../../../core/domain/temporal';
 import { JOB_WORKFLOW_TYPE } from '../../../workflows/signals';
+import { addTarget } from '../../helpers/actors';
 import { startWorkerHarness, type WorkerHarness } from '../../helpers/worker-harness';
 
 /** A job still waiting in its task queue (no worker polls yet) is cancelled before anything runs. */
@@ -74,12 +75,12 @@ describe('cancelling a QUEUED job', function () {
   it('ends cancelled the workflow a schedule started for a job still CREATED, without running the technique', async () => {
     const { cast, clients } = harness;
     const base = `/workspaces/${cast.workspaceId}`;
-    const target = await cast.analyst.call<{ id: string }>('POST', `${base}/targets/domain`, { value: 'scheduled-cancel.example.test' });
-    const schedule = await cast.analyst.call<{ id: string }>('POST', `${base}/schedules`, { target_id: target.body.id, technique: 'dns_lookup', interval_seconds: 86400, paused: true });
+    const targetId = await addTarget(cast.analyst, cast.workspaceId, 'domain', 'scheduled-cancel.example.test');
+    const schedule = await cast.analyst.call<{ id: string }>('POST', `${base}/schedules`, { target_id: targetId, technique: 'dns_lookup', interval_seconds: 86400, paused: true });
     assert.equal(schedule.status, 201, JSON.stringify(schedule.body));
     // What a firing does: the job row, CREATED, with its schedule, and the job's workflow started
     // on the technique's queue; the job is queued only once a worker runs it.
-    const job = await cast.analyst.call<{ id: string }>('POST', `${base}/jobs`, { target_id: target.body.id, technique: 'dns_lookup' });
+    const job = await cast.analyst.call<{ id: string }>('POST', `${base}/jobs`, { target_id: targetId, technique: 'dns_lookup' });
     await clients.knex('jobs').where({ id: job.body.id }).update({ schedule_id: schedule.body.id });
     await client.workflow.start(JOB_WORKFLOW_TYPE, {
       workflowId: job.body.id,
