@@ -14,9 +14,19 @@ describe('mapping database errors to the error shape', () => {
   });
 
   it('keeps conflicts, broken references, rule violations and timeouts apart, and anything else a 500', () => {
+    const expected: [string, number, string][] = [
+      ['23505', 409, 'This already exists'],
+      ['23503', 409, 'This refers to something that does not exist or is still in use'],
+      ['23514', 422, 'c: violates a rule of the data model'],
+      ['57014', 503, 'The database took longer than this API allows; narrow the request (filters, longer search words) and try again'],
+      ['42P01', 500, 'Internal server error'],
+    ];
     assert.deepEqual(
-      ['23505', '23503', '23514', '57014', '42P01'].map((code) => toAppError(pgError(code, 'c')).status),
-      [409, 409, 422, 503, 500],
+      expected.map(([code]) => {
+        const error = toAppError(pgError(code, 'c'));
+        return [code, error.status, error.message];
+      }),
+      expected,
     );
   });
 });

@@ -42,10 +42,17 @@ describe('connections to Temporal over TLS (the dev server behind a TLS front th
     assert.ok(proxy.handshakes.every((handshake) => handshake.authorized && handshake.clientName === 'osint worker'));
   });
 
-  it("lets the worker's native connection in with the same settings, the server name checked against TEMPORAL_TLS_SERVER_NAME", async () => {
+  it("lets the worker's native connection in with the same settings", async () => {
     const connection = await NativeConnection.connect(optionsWith({ ...mutualTls, TEMPORAL_TLS_SERVER_NAME: 'localhost' }));
     await connection.close();
     assert.ok(proxy.handshakes.some((handshake) => handshake.authorized && handshake.clientName === 'osint worker'));
+  });
+
+  it("refuses the server when TEMPORAL_TLS_SERVER_NAME names a host its certificate does not list, though the address is one it does", async () => {
+    // other.test is never resolved: the address stays 127.0.0.1, only the name checked changes.
+    const misnamed = optionsWith({ ...mutualTls, TEMPORAL_TLS_SERVER_NAME: 'other.test' });
+    await assert.rejects(Connection.connect({ ...misnamed, connectTimeout: 3000 }));
+    await assert.rejects(NativeConnection.connect(misnamed), /other\.test/);
   });
 
   it('is refused with a client certificate of another CA, or none', async () => {
