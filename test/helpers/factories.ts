@@ -29,12 +29,12 @@ export async function insertTarget(
   return { id: (row as { id: string }).id, type, value };
 }
 
-/** Inserts a job of `targetId` in a given state (SUCCEEDED by default). */
+/** Inserts a job of `targetId` in a given state (SUCCEEDED by default); params default to the column's `{}`. */
 export async function insertJob(
   knex: Knex,
   workspaceId: string,
   targetId: string,
-  input: { technique?: string; status?: string } = {},
+  input: { technique?: string; status?: string; params?: Record<string, unknown> } = {},
 ): Promise<{ id: string }> {
   const [row] = await knex('jobs')
     .insert({
@@ -42,6 +42,7 @@ export async function insertJob(
       target_id: targetId,
       technique: input.technique ?? 'dns_lookup',
       status: input.status ?? 'SUCCEEDED',
+      ...(input.params ? { params: input.params } : {}),
       idempotency_key: sha256Hex(randomUUID()),
     })
     .returning(['id']);

@@ -278,7 +278,7 @@ describe('email_verify against the DNS and SMTP fixtures', () => {
     assert.equal(error.code, 'smtp_greylisted');
     assert.ok(server.transcript.some((entry) => entry.command === 'QUIT'), 'says QUIT before leaving');
 
-    // The catch-all test's random recipient is new, so greylisted in turn: see smtp-inconclusive.test.ts.
+    // The catch-all test's random recipient is new, so greylisted in turn: see "when an SMTP answer says nothing about the mailbox" below.
     const retry = await emailVerify(email('alice@example.test'), probe, context(server.port));
     assert.equal(retry.summary.smtp, 'accepted');
   });

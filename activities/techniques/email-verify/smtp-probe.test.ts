@@ -1,21 +1,10 @@
 import assert from 'node:assert/strict';
-import { startDnsServer, type DnsServer, type ZoneRecord } from '../../../test/fixture-servers/dns-server';
+import { startDnsServer, type DnsServer } from '../../../test/fixture-servers/dns-server';
 import type { FilteredPorts } from '../../../test/fixture-servers/filtered-ports';
 import type { SmtpServer } from '../../../test/fixture-servers/smtp-server';
-import { filteredBesideSmtp } from '../../../test/helpers/paired-mail-hosts';
+import { FILTERED_MX_ZONE, filteredBesideSmtp } from '../../../test/helpers/paired-mail-hosts';
 import { createTechniqueContext, type TestTechniqueContext } from '../../../test/helpers/technique-context';
 import { emailVerify } from './index';
-
-const mx = (name: string, exchange: string, preference: number): ZoneRecord => ({ name, type: 'MX', data: { preference, exchange } });
-const a = (name: string, address: string): ZoneRecord => ({ name, type: 'A', data: address });
-
-// The preferred MX sits behind a filter (127.0.0.2 drops the SYN), the backup answers (127.0.0.1).
-const zone: ZoneRecord[] = [
-  mx('filtered.test', 'mx1.filtered.test', 10),
-  mx('filtered.test', 'mx2.filtered.test', 20),
-  a('mx1.filtered.test', '127.0.0.2'),
-  a('mx2.filtered.test', '127.0.0.1'),
-];
 
 const email = (value: string) => ({ type: 'email' as const, value });
 
@@ -26,7 +15,7 @@ describe('the SMTP probe behind a filtered mail host', function () {
   let smtp: SmtpServer;
 
   before(async () => {
-    dns = await startDnsServer({ zone });
+    dns = await startDnsServer({ zone: [...FILTERED_MX_ZONE] });
     ({ filtered, smtp } = await filteredBesideSmtp(['alice@filtered.test']));
   });
   after(async () => {

@@ -1,23 +1,11 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startFilteredPorts, type FilteredPorts } from '../../../test/fixture-servers/filtered-ports';
-import { startWhoisServer, type WhoisServer, type WhoisServerOptions } from '../../../test/fixture-servers/whois-server';
+import { startFilteredPorts } from '../../../test/fixture-servers/filtered-ports';
+import { startWhoisServer, type WhoisServerOptions } from '../../../test/fixture-servers/whois-server';
+import { onOnePort } from '../../../test/helpers/paired-mail-hosts';
 import { exchangeWhois } from './whois-client';
 
 const ANSWER = 'Domain Name: EXAMPLE.TEST\r\nRegistrar: Fixture Registrar\r\n';
-
-/** A filtered port on 127.0.0.2 (it drops every SYN) and a WHOIS fixture on 127.0.0.1 at the same port number. */
-async function filteredBesideWhois(options: WhoisServerOptions): Promise<{ filtered: FilteredPorts; whois: WhoisServer }> {
-  for (let tries = 1; ; tries += 1) {
-    const filtered = await startFilteredPorts({ count: 1, host: '127.0.0.2' });
-    try {
-      return { filtered, whois: await startWhoisServer({ ...options, host: '127.0.0.1', port: filtered.ports[0] }) };
-    } catch (error) {
-      await filtered.close();
-      if (tries === 5) throw error;
-    }
-  }
-}
 
 describe('the WHOIS client trying a server\'s addresses in turn', function () {
   this.timeout(15000);
@@ -26,8 +14,13 @@ describe('the WHOIS client trying a server\'s addresses in turn', function () {
     await Promise.all(closers.splice(0).map((close) => close()));
   });
 
+  /** A filtered port on 127.0.0.2 (it drops every SYN) and a WHOIS fixture on 127.0.0.1 at the same port number. */
   async function servers(options: WhoisServerOptions = {}) {
-    const { filtered, whois } = await filteredBesideWhois({ responses: { 'example.test': ANSWER }, ...options });
+    const { preferred: filtered, backup: whois } = await onOnePort(
+      () => startFilteredPorts({ count: 1, host: '127.0.0.2' }),
+      (ports) => ports.ports[0]!,
+      (port) => startWhoisServer({ responses: { 'example.test': ANSWER }, ...options, host: '127.0.0.1', port }),
+    );
     closers.push(() => filtered.close(), () => whois.close());
     return { filtered, whois, port: whois.port };
   }

@@ -2,17 +2,18 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import type { ActivityPolicy, TechniqueResult } from '../core/domain/job-execution';
-import { createLogger } from '../core/logger';
-import { createRepositories } from '../db/repositories';
-import { startDnsServer, type DnsServer } from '../test/fixture-servers/dns-server';
-import type { FilteredPorts } from '../test/fixture-servers/filtered-ports';
-import type { SmtpServer } from '../test/fixture-servers/smtp-server';
-import { filteredBesideSmtp } from '../test/helpers/paired-mail-hosts';
-import { openTestClients, type TestClients } from '../test/helpers/clients';
-import { createJobActivities } from './job-activities';
-import { createPoliteness } from './rate-limit';
-import { TECHNIQUE_REGISTRY } from './techniques';
+import { createJobActivities } from '../../../activities/job-activities';
+import { createPoliteness } from '../../../activities/rate-limit';
+import { TECHNIQUE_REGISTRY } from '../../../activities/techniques';
+import type { ActivityPolicy, TechniqueResult } from '../../../core/domain/job-execution';
+import { createLogger } from '../../../core/logger';
+import { createRepositories } from '../../../db/repositories';
+import { startDnsServer, type DnsServer } from '../../fixture-servers/dns-server';
+import type { FilteredPorts } from '../../fixture-servers/filtered-ports';
+import type { SmtpServer } from '../../fixture-servers/smtp-server';
+import { openTestClients, type TestClients } from '../../helpers/clients';
+import { insertJob, insertTarget } from '../../helpers/factories';
+import { FILTERED_MX_ZONE, filteredBesideSmtp } from '../../helpers/paired-mail-hosts';
 
 const POLICY: ActivityPolicy = { maxAttempts: 1, initialIntervalMs: 10, backoffCoefficient: 1, maximumIntervalMs: 10, activityTimeoutMs: 60000, heartbeatTimeoutMs: 4000 };
 /** A quarter of the heartbeat timeout: the grace period and the longest gap between heartbeats after it. */
@@ -38,14 +39,7 @@ describe('the technique activity keeps heartbeating through a silent stretch', f
   let activities: ReturnType<typeof createJobActivities>;
 
   before(async () => {
-    dns = await startDnsServer({
-      zone: [
-        { name: 'filtered.test', type: 'MX', data: { preference: 10, exchange: 'mx1.filtered.test' } },
-        { name: 'filtered.test', type: 'MX', data: { preference: 20, exchange: 'mx2.filtered.test' } },
-        { name: 'mx1.filtered.test', type: 'A', data: '127.0.0.2' },
-        { name: 'mx2.filtered.test', type: 'A', data: '127.0.0.1' },
-      ],
-    });
+    dns = await startDnsServer({ zone: [...FILTERED_MX_ZONE] });
     ({ filtered, smtp } = await filteredBesideSmtp(['alice@filtered.test']));
     clients = await openTestClients({
       DNS_SERVERS: dns.address,
@@ -72,15 +66,9 @@ describe('the technique activity keeps heartbeating through a silent stretch', f
   async function queuedJob() {
     const [workspace] = await clients.knex('workspaces').insert({ name: 'heartbeats' }).returning(['id']);
     const workspaceId = (workspace as { id: string }).id;
-    const value = 'alice@filtered.test';
-    const [target] = await clients.knex('targets').insert({ workspace_id: workspaceId, type: 'email', value, original_value: value }).returning(['id']);
-    const targetId = (target as { id: string }).id;
-    const [job] = await clients
-      .knex('jobs')
-      .insert({ workspace_id: workspaceId, target_id: targetId, technique: 'email_verify', params: { smtp_probe: true }, status: 'QUEUED', idempotency_key: randomUUID() })
-      .returning(['id']);
-    const jobId = (job as { id: string }).id;
-    return { jobId, workspaceId, targetId, technique: 'email_verify' as const, runNumber: 1, policy: POLICY };
+    const target = await insertTarget(clients.knex, workspaceId, { type: 'email', value: 'alice@filtered.test' });
+    const job = await insertJob(clients.knex, workspaceId, target.id, { technique: 'email_verify', params: { smtp_probe: true }, status: 'QUEUED' });
+    return { jobId: job.id, workspaceId, targetId: target.id, technique: 'email_verify' as const, runNumber: 1, policy: POLICY };
   }
 
   function recordBeats(env: MockActivityEnvironment): { beats: Beat[]; started: number } {
