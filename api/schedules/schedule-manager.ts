@@ -17,13 +17,13 @@ import {
   type ScheduleTiming,
 } from '../../core/domain/scheduled-jobs';
 import { SEARCH_ATTRIBUTES, taskQueueName } from '../../core/domain/temporal';
-import { appliesTo, TECHNIQUES, type TechniqueCode } from '../../core/domain/techniques';
+import type { TechniqueCode } from '../../core/domain/techniques';
 import { AppError, errors, type FieldProblem } from '../../core/errors';
 import type { Job } from '../../db/models/Job';
 import type { Schedule } from '../../db/models/Schedule';
 import type { Repositories } from '../../db/repositories';
 import type { Actor } from '../jobs/job-runner';
-import { checkTechniqueParams } from '../routes/jobs/technique-params';
+import { checkTechniqueParams, checkTechniqueTarget } from '../routes/jobs/technique-params';
 import { changesTiming, cronFrequencyProblem, resolveTiming, specProblem, toTemporalPolicies, toTemporalSpec, type TimingInput } from './timing';
 
 /** A new schedule, as asked for. */
@@ -123,7 +123,8 @@ export class ScheduleManager {
       const timingChanged = changesTiming(change);
       const technique = change.technique ?? current.technique;
       const params = change.params ?? current.params;
-      const workChanged = technique !== current.technique || (change.params !== undefined && !isDeepStrictEqual(params, current.params));
+      const paramsChanged = !isDeepStrictEqual(params, current.params);
+      const workChanged = technique !== current.technique || (change.params !== undefined && paramsChanged);
       const { timing, problems } = resolveTiming(change, current.spec, this.minInterval);
       const all = [...problems, ...(workChanged ? (await this.checkWork(workspaceId, current.target_id, technique, params)).problems : [])];
       if (all.length > 0) throw errors.validation(all);
@@ -134,7 +135,7 @@ export class ScheduleManager {
       const updated = await this.deps.repos.schedules.update(workspaceId, id, patch, trx);
       const updating = timingChanged || workChanged || (change.note !== undefined && !pausing);
       if (updating) {
-        const work = workChanged ? { technique: { from: current.technique, to: technique }, params_changed: !isDeepStrictEqual(params, current.params) } : {};
+        const work = workChanged ? { technique: { from: current.technique, to: technique }, params_changed: paramsChanged } : {};
         await this.audit(trx, updated, 'schedule.updated', actor, { from: current.spec, to: timing, note, ...work });
       }
       if (pausing) await this.audit(trx, updated, change.paused ? 'schedule.paused' : 'schedule.resumed', actor, { note });
@@ -219,12 +220,7 @@ export class ScheduleManager {
   private async checkWork(workspaceId: string, targetId: string, technique: TechniqueCode, params: Record<string, unknown>) {
     const target = await this.deps.repos.targets.find(workspaceId, targetId);
     if (!target) throw errors.notFound('Target');
-    const problems: FieldProblem[] = [...checkTechniqueParams(technique, params)];
-    if (!appliesTo(technique, target.type)) {
-      const accepted = TECHNIQUES[technique].appliesTo.join(' and ');
-      problems.push({ field: 'body.technique', message: `${technique} does not apply to ${target.type} targets, only to ${accepted} targets` });
-    }
-    return { target, problems };
+    return { target, problems: [...checkTechniqueParams(technique, params), ...checkTechniqueTarget(technique, target.type)] };
   }
 
   /**

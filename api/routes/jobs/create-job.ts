@@ -1,10 +1,10 @@
 /** Creating a job: checked before any row, idempotent by key, audited in the same transaction. */
-import { appliesTo, TECHNIQUES, type TechniqueCode } from '../../../core/domain/techniques';
+import type { TechniqueCode } from '../../../core/domain/techniques';
 import { errors } from '../../../core/errors';
 import { idempotencyKey } from '../../../core/hashing';
 import type { Job } from '../../../db/models/Job';
 import type { RouteDeps } from '../../deps';
-import { checkTechniqueParams } from './technique-params';
+import { checkTechniqueParams, checkTechniqueTarget } from './technique-params';
 
 /** What an investigator asks to run. */
 export interface JobRequest {
@@ -29,10 +29,8 @@ export async function createJob(deps: Pick<RouteDeps, 'knex' | 'repos'>, request
   if (problems.length > 0) throw errors.validation(problems);
   const target = await repos.targets.find(workspaceId, targetId);
   if (!target) throw errors.notFound('Target');
-  if (!appliesTo(technique, target.type)) {
-    const accepted = TECHNIQUES[technique].appliesTo.join(' and ');
-    throw errors.validation([{ field: 'body.technique', message: `${technique} does not apply to ${target.type} targets, only to ${accepted} targets` }]);
-  }
+  const mismatch = checkTechniqueTarget(technique, target.type);
+  if (mismatch.length > 0) throw errors.validation(mismatch);
   const key = idempotencyKey({ workspaceId, targetId, technique, params });
   return deps.knex.transaction(async (trx) => {
     const result = await repos.jobs.insertIfAbsent(workspaceId, { target_id: targetId, technique, params, idempotency_key: key, created_by: request.actorId }, trx);

@@ -1,5 +1,18 @@
-/** Checks a job's params against its technique's schema and, for port scans, the port budget. */
-import { countScanPorts, MAX_SCAN_PORTS, TECHNIQUE_CODES, TECHNIQUE_PARAMS, type TechniqueCode, type TechniqueParams } from '../../../core/domain/techniques';
+/**
+ * Checks a job's params against its technique's schema and, for port scans, the port budget, and
+ * its technique against the target's type. Shared by jobs and schedules.
+ */
+import type { TargetType } from '../../../core/domain/targets';
+import {
+  appliesTo,
+  countScanPorts,
+  MAX_SCAN_PORTS,
+  TECHNIQUE_CODES,
+  TECHNIQUE_PARAMS,
+  TECHNIQUES,
+  type TechniqueCode,
+  type TechniqueParams,
+} from '../../../core/domain/techniques';
 import type { FieldProblem } from '../../../core/errors';
 import { compileValidator, type Validator } from '../../validation';
 
@@ -23,4 +36,11 @@ export function checkTechniqueParams(technique: TechniqueCode, params: Record<st
     return [{ field: 'body.params.ports', message: `covers ${counted.count} ports; a scan may cover at most ${MAX_SCAN_PORTS}` }];
   }
   return [];
+}
+
+/** The `body.technique` problem when `technique` does not apply to targets of `targetType`; none when it does. */
+export function checkTechniqueTarget(technique: TechniqueCode, targetType: TargetType): FieldProblem[] {
+  if (appliesTo(technique, targetType)) return [];
+  const accepted = TECHNIQUES[technique].appliesTo.join(' and ');
+  return [{ field: 'body.technique', message: `${technique} does not apply to ${targetType} targets, only to ${accepted} targets` }];
 }
