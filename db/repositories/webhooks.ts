@@ -18,6 +18,9 @@ export interface WebhookRow {
   created_at: Date;
 }
 
+/** A webhook without its sealed secret, as the API reads and shows it. */
+export type PublicWebhook = Omit<WebhookRow, 'secret_sealed'>;
+
 /** A webhook to create; its id is chosen by the caller, as the sealed secret is bound to it. */
 export type NewWebhook = Omit<WebhookRow, 'workspace_id' | 'created_at'>;
 
@@ -70,29 +73,27 @@ export class WebhooksRepository {
   constructor(private readonly db: Knex) {}
 
   /** Creates the webhook inside `trx`; the sealed secret is never read back by the API. */
-  async create(workspaceId: string, input: NewWebhook, trx: Knex.Transaction): Promise<Omit<WebhookRow, 'secret_sealed'>> {
+  async create(workspaceId: string, input: NewWebhook, trx: Knex.Transaction): Promise<PublicWebhook> {
     const [row] = await trx('webhooks')
       .insert({ ...input, workspace_id: workspaceId })
       .returning(PUBLIC_COLUMNS);
-    return row as Omit<WebhookRow, 'secret_sealed'>;
+    return row as PublicWebhook;
   }
 
   /** The workspace's webhooks, newest first, without their secrets. */
-  list(workspaceId: string, page: PageRequest): Promise<Page<Omit<WebhookRow, 'secret_sealed'>>> {
+  list(workspaceId: string, page: PageRequest): Promise<Page<PublicWebhook>> {
     return paginate(this.db('webhooks').where({ workspace_id: workspaceId }).select(PUBLIC_COLUMNS), page, { column: 'created_at', timestamp: true });
   }
 
   /** One webhook of the workspace, without its secret. */
-  async find(workspaceId: string, webhookId: string, trx?: Knex.Transaction): Promise<Omit<WebhookRow, 'secret_sealed'> | undefined> {
-    return (await (trx ?? this.db)('webhooks').where({ workspace_id: workspaceId, id: webhookId }).first(PUBLIC_COLUMNS)) as
-      | Omit<WebhookRow, 'secret_sealed'>
-      | undefined;
+  async find(workspaceId: string, webhookId: string, trx?: Knex.Transaction): Promise<PublicWebhook | undefined> {
+    return (await (trx ?? this.db)('webhooks').where({ workspace_id: workspaceId, id: webhookId }).first(PUBLIC_COLUMNS)) as PublicWebhook | undefined;
   }
 
   /** Applies `changes` inside `trx`; undefined when the webhook is not in the workspace. */
-  async update(workspaceId: string, webhookId: string, changes: WebhookChanges, trx: Knex.Transaction): Promise<Omit<WebhookRow, 'secret_sealed'> | undefined> {
+  async update(workspaceId: string, webhookId: string, changes: WebhookChanges, trx: Knex.Transaction): Promise<PublicWebhook | undefined> {
     const [row] = await trx('webhooks').where({ workspace_id: workspaceId, id: webhookId }).update(changes).returning(PUBLIC_COLUMNS);
-    return row as Omit<WebhookRow, 'secret_sealed'> | undefined;
+    return row as PublicWebhook | undefined;
   }
 
   /** Deletes the webhook and its deliveries; false when it is not in the workspace. */
@@ -101,13 +102,13 @@ export class WebhooksRepository {
   }
 
   /** The workspace's webhooks that want any of `events`. */
-  async subscribedTo(workspaceId: string, events: readonly WebhookEvent[], trx?: Knex.Transaction): Promise<Omit<WebhookRow, 'secret_sealed'>[]> {
+  async subscribedTo(workspaceId: string, events: readonly WebhookEvent[], trx?: Knex.Transaction): Promise<PublicWebhook[]> {
     if (events.length === 0) return [];
     return (await (trx ?? this.db)('webhooks')
       .where({ workspace_id: workspaceId })
       .whereRaw('events && CAST(? AS text[])', [[...events]])
       .orderBy('created_at')
-      .select(PUBLIC_COLUMNS)) as Omit<WebhookRow, 'secret_sealed'>[];
+      .select(PUBLIC_COLUMNS)) as PublicWebhook[];
   }
 
   /**

@@ -3,14 +3,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Static } from '@sinclair/typebox';
 import { errors, type FieldProblem } from '../../../core/errors';
 import type { SecretBox } from '../../../core/secret-box';
-import type { DeliveryRow, WebhookRow } from '../../../db/repositories/webhooks';
+import type { DeliveryRow, PublicWebhook } from '../../../db/repositories/webhooks';
 import type { RouteDeps } from '../../deps';
 import { startRecordedDelivery } from '../../webhook-deliveries';
 import type { UpdateWebhookBody } from './schema';
 import { webhookUrlProblem } from './url';
 
 type Deps = Pick<RouteDeps, 'knex' | 'repos' | 'config' | 'temporal'>;
-type PublicWebhook = Omit<WebhookRow, 'secret_sealed'>;
 
 /** Only the origin goes into audit rows: paths and queries of webhook URLs often carry tokens. */
 export const originOf = (url: string) => new URL(url).origin;

@@ -1,11 +1,11 @@
 /** Shapes webhooks and deliveries for responses; a webhook's secret is never among them. */
 import type { Static } from '@sinclair/typebox';
-import type { DeliveryRow, WebhookRow } from '../../../db/repositories/webhooks';
+import type { DeliveryRow, PublicWebhook } from '../../../db/repositories/webhooks';
 import type { DeliveryView, WebhookView } from './schema';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
-export function presentWebhook(webhook: Omit<WebhookRow, 'secret_sealed'>): Static<typeof WebhookView> {
+export function presentWebhook(webhook: PublicWebhook): Static<typeof WebhookView> {
   return {
     id: webhook.id,
     workspace_id: webhook.workspace_id,

@@ -49,7 +49,7 @@ export const UpdateWebhookBody = Type.Object(
   {
     url: Type.Optional(WebhookUrl),
     events: Type.Optional(WebhookEvents),
-    description: Type.Optional(Type.Union([WebhookDescription, Type.Null()])),
+    description: Type.Optional(Nullable(WebhookDescription)),
     secret: Type.Optional(WebhookSecret),
     rotate_secret: Type.Optional(Type.Literal(true, { description: 'generate a new signing secret, shown in this response only' })),
   },
@@ -66,7 +66,7 @@ export const WebhookView = Type.Object({
   url: Type.String(),
   events: Type.Array(WebhookEventSchema),
   description: Nullable(Type.String()),
-  created_by: Type.Union([Uuid(), Type.Null()]),
+  created_by: Nullable(Uuid()),
   created_at: Timestamp(),
 });
 
@@ -85,7 +85,7 @@ export const WebhookPage = PageOf(WebhookView);
 export const DeliveryAttemptView = Type.Object({
   attempt: Type.Integer({ minimum: 1 }),
   at: Timestamp(),
-  status_code: Type.Union([Type.Integer(), Type.Null()], { description: "the receiver's HTTP status; null when no answer came" }),
+  status_code: Nullable(Type.Integer(), "the receiver's HTTP status; null when no answer came"),
   error: Nullable(Type.String()),
   duration_ms: Type.Integer({ minimum: 0 }),
 });
@@ -94,16 +94,16 @@ export const DeliveryView = Type.Object({
   id: Uuid('also in the body and in X-Osint-Delivery, so a receiver can drop duplicates'),
   webhook_id: Uuid(),
   event: DeliveryEventSchema,
-  job_id: Type.Union([Uuid(), Type.Null()]),
+  job_id: Nullable(Uuid()),
   status: DeliveryStatusSchema,
   attempts: Type.Integer({ minimum: 0 }),
-  response_status: Type.Union([Type.Integer(), Type.Null()], { description: 'of the latest attempt' }),
+  response_status: Nullable(Type.Integer(), 'of the latest attempt'),
   last_error: Nullable(Type.String()),
   attempt_log: Type.Array(DeliveryAttemptView),
   payload: Type.Object({}, { additionalProperties: true, description: 'the JSON body sent' }),
   created_at: Timestamp(),
-  last_attempt_at: Type.Union([Timestamp(), Type.Null()]),
-  finished_at: Type.Union([Timestamp(), Type.Null()]),
+  last_attempt_at: Nullable(Timestamp()),
+  finished_at: Nullable(Timestamp()),
 });
 
 export const ListDeliveriesQuery = Type.Object({ ...PageQuery, status: Type.Optional(DeliveryStatusSchema) }, { additionalProperties: false });
