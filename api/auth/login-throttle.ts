@@ -35,13 +35,14 @@ export class LoginThrottle {
       { limiter: this.byIp, key: ip },
     ];
     const outcomes = await Promise.allSettled(limits.map(({ limiter, key }) => limiter.consume(key, 1)));
-    const refused = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
-    if (refused.length > 0) {
+    const refusals = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (refusals.length > 0) {
       await Promise.allSettled(limits.map(({ limiter, key }) => limiter.reward(key, 1)));
-      const limited = refused.filter((reason): reason is RateLimiterRes => reason instanceof RateLimiterRes);
       // Redis failed: the attempt is not let through unchecked.
-      if (limited.length < refused.length) throw refused.find((reason) => !(reason instanceof RateLimiterRes));
-      throw errors.tooManyRequests(Math.max(1, Math.ceil(Math.max(...limited.map((state) => state.msBeforeNext)) / 1000)));
+      const failure = refusals.find((refusal) => !(refusal.reason instanceof RateLimiterRes));
+      if (failure) throw failure.reason;
+      const msBeforeNext = Math.max(...refusals.map((refusal) => (refusal.reason as RateLimiterRes).msBeforeNext));
+      throw errors.tooManyRequests(Math.max(1, Math.ceil(msBeforeNext / 1000)));
     }
     const failuresBefore = Math.max(...outcomes.map((outcome) => (outcome as PromiseFulfilledResult<RateLimiterRes>).value.consumedPoints - 1));
     const delay = this.slowdownMs(failuresBefore);

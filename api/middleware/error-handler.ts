@@ -47,8 +47,10 @@ export function toAppError(caught: unknown): AppError {
 }
 
 /**
- * Constraint violations the database caught: a duplicate is a conflict, a broken reference or
- * check a client mistake. Only the constraint's name is shown, never the values.
+ * Database errors a client can be told about: a constraint violation (a duplicate is a conflict,
+ * a broken reference or check a client mistake), text PostgreSQL cannot store, or a query the
+ * statement timeout cancelled. Only the constraint's name is shown, never the values; any other
+ * database error is left to become a 500.
  */
 function fromDatabaseError(caught: unknown): AppError | undefined {
   const { code, constraint } = caught as { code?: unknown; constraint?: string };
