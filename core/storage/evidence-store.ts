@@ -14,8 +14,8 @@ export interface EvidenceStore {
   ensureBucket(): Promise<void>;
   /** Stores `body` under `key`; storing the same key twice keeps one object. */
   put(key: string, body: Buffer, contentType: string): Promise<StoredObject>;
-  /** Streams the object stored under `key`. */
-  get(key: string): Promise<Readable>;
+  /** Streams the object stored under `key`, or undefined when no such object exists. */
+  get(key: string): Promise<Readable | undefined>;
   /** Metadata of `key`, or undefined when no such object exists. */
   stat(key: string): Promise<StoredObject | undefined>;
   /** Resolves when the storage answers and the bucket exists; rejects otherwise. */

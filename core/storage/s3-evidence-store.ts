@@ -40,21 +40,15 @@ export class S3EvidenceStore implements EvidenceStore {
     return { key, size: body.length, contentType };
   }
 
-  async get(key: string): Promise<Readable> {
-    return this.client.getObject(this.bucket, key);
+  async get(key: string): Promise<Readable | undefined> {
+    return this.client.getObject(this.bucket, key).catch(undefinedWhenMissing);
   }
 
   async stat(key: string): Promise<StoredObject | undefined> {
-    try {
-      const stat = await this.client.statObject(this.bucket, key);
-      const contentType = String(stat.metaData?.['content-type'] ?? 'application/octet-stream');
-      return { key, size: stat.size, contentType };
-    } catch (error) {
-      if ((error as { code?: string }).code === 'NotFound' || (error as { code?: string }).code === 'NoSuchKey') {
-        return undefined;
-      }
-      throw error;
-    }
+    const stat = await this.client.statObject(this.bucket, key).catch(undefinedWhenMissing);
+    if (!stat) return undefined;
+    const contentType = String(stat.metaData?.['content-type'] ?? 'application/octet-stream');
+    return { key, size: stat.size, contentType };
   }
 
   async ping(): Promise<void> {
@@ -67,4 +61,11 @@ export class S3EvidenceStore implements EvidenceStore {
 function isBucketAlreadyOwned(error: unknown): boolean {
   const code = (error as { code?: string }).code;
   return code === 'BucketAlreadyOwnedByYou' || code === 'BucketAlreadyExists';
+}
+
+/** Undefined for an error saying the object does not exist; any other error is thrown on. */
+function undefinedWhenMissing(error: unknown): undefined {
+  const code = (error as { code?: string }).code;
+  if (code === 'NotFound' || code === 'NoSuchKey') return undefined;
+  throw error;
 }

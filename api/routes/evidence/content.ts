@@ -48,13 +48,11 @@ export function verifyingStream(expected: { sha256: string; size: number }): Tra
  * answer, so a download is audited only once its bytes can be sent.
  */
 export async function openEvidenceContent(store: EvidenceStore, evidence: Evidence): Promise<Readable> {
-  try {
-    return await store.get(evidence.object_key);
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'NoSuchKey' || code === 'NotFound') throw errors.notFound('Evidence content');
+  const source = await store.get(evidence.object_key).catch((error: unknown) => {
     throw errors.unavailable('Object storage did not answer; try again', { cause: error });
-  }
+  });
+  if (!source) throw errors.notFound('Evidence content');
+  return source;
 }
 
 /** Answers with the evidence's bytes, its recorded type and length, and the expected digest. */

@@ -133,7 +133,7 @@ describe('the job pipeline', function () {
     assert.ok(evidence.length >= 1);
     for (const row of evidence) {
       const chunks: Buffer[] = [];
-      for await (const chunk of await clients.evidenceStore.get(row.object_key)) chunks.push(chunk as Buffer);
+      for await (const chunk of (await clients.evidenceStore.get(row.object_key))!) chunks.push(chunk as Buffer);
       assert.equal(createHash('sha256').update(Buffer.concat(chunks)).digest('hex'), row.sha256);
       assert.ok(row.object_key.startsWith(`${cast.workspaceId}/`));
     }

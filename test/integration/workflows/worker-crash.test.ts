@@ -171,7 +171,7 @@ describe('a worker killed in the middle of a port scan', function () {
     }
     assert.deepEqual(objects, [evidence[0].object_key]);
     const chunks: Buffer[] = [];
-    for await (const chunk of await clients.evidenceStore.get(evidence[0].object_key)) chunks.push(chunk as Buffer);
+    for await (const chunk of (await clients.evidenceStore.get(evidence[0].object_key))!) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
     assert.equal(createHash('sha256').update(body).digest('hex'), evidence[0].sha256);
     const report = JSON.parse(body.toString()) as { open: { port: number }[]; filtered: number; closed: number };
